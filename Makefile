@@ -1,0 +1,67 @@
+# The front door. `make run` and `make test` are the two set-up commands: on a fresh Debian
+# bookworm machine (as root) they install what is missing, build, and run or test.
+
+BUILD_DIR ?= build
+ASAN_BUILD_DIR ?= build-asan
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+# CTest parallelism; tests that start servers pick free ports, so they may overlap.
+TEST_JOBS ?= $(shell nproc)
+
+# Every Debian package the build, the tests and the benchmarks need.
+DEB_PACKAGES := \
+	build-essential cmake ninja-build pkg-config git \
+	clang clang-format clang-tidy libclang-rt-14-dev \
+	libgtest-dev libgmock-dev libbenchmark-dev \
+	libcli11-dev libspdlog-dev libfmt-dev
+
+CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSLUICE_WERROR=ON
+
+.PHONY: all deps build run test test-asan bench format format-check clean
+
+all: build
+
+# Installs only what is missing, so a second run calls no apt-get at all.
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
+		$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
+	else \
+		echo "deps: all $(words $(DEB_PACKAGES)) packages present"; \
+	fi
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+
+build: $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: deps build
+	./$(BUILD_DIR)/sluice serve
+
+test: deps build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(TEST_JOBS)
+
+# Unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer (CI runs this too).
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD_DIR) $(CMAKE_FLAGS) -DSLUICE_SANITIZE=ON -DSLUICE_BUILD_BENCH=OFF
+	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
+	ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j $(TEST_JOBS)
+
+bench: deps build
+	./$(BUILD_DIR)/bench/log_bench
+
+SOURCES = $(shell find src tests bench fuzz tools -name '*.cc' -o -name '*.h' 2>/dev/null)
+
+format:
+	clang-format -i $(SOURCES)
+
+format-check:
+	clang-format --dry-run -Werror $(SOURCES)
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

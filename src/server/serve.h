@@ -1,0 +1,35 @@
+// `sluice serve`: the broker process.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+
+namespace sluice::server {
+
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+  std::string to_string() const { return host + ":" + std::to_string(port); }
+};
+
+// Parses "HOST:PORT" (HOST may be a bracketed IPv6 address); InvalidArgument names `flag`.
+Result<ListenAddress> parse_listen_address(const std::string& text, const std::string& flag);
+
+struct ServeOptions {
+  std::string data_dir = "./data";
+  std::string kafka_listen = "127.0.0.1:9092";
+  std::string sqs_listen = "127.0.0.1:9324";
+  std::string admin_listen = "127.0.0.1:9644";
+};
+
+// Registers the `serve` subcommand on `app`; when it is parsed, it runs run_serve() and
+// stores the exit code in *exit_code.
+void add_serve_command(CLI::App& app, int* exit_code);
+
+// Runs the broker until SIGINT or SIGTERM. Returns the process exit code.
+int run_serve(const ServeOptions& options);
+
+}  // namespace sluice::server

@@ -1,0 +1,483 @@
+#include "storage/partition_log.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <vector>
+
+#include "common/file.h"
+#include "common/log.h"
+#include "storage/format.h"
+#include "storage/record_batch.h"
+
+namespace sluice::storage {
+
+using namespace format;
+
+int64_t system_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status ReadResult::append_to(std::string* out) const {
+  if (empty()) return Status::ok();
+  const size_t old_size = out->size();
+  out->resize(old_size + size);
+  Status status = segment->read(position, size, out->data() + old_size);
+  if (!status.is_ok()) out->resize(old_size);
+  return status;
+}
+
+namespace {
+
+std::optional<int64_t> parse_segment_base(const std::filesystem::path& file) {
+  const std::string stem = file.stem().string();
+  if (file.extension() != kLogSuffix || stem.size() != kSegmentNameDigits) return std::nullopt;
+  int64_t base = 0;
+  auto [end, error] = std::from_chars(stem.data(), stem.data() + stem.size(), base);
+  if (error != std::errc() || end != stem.data() + stem.size() || base < 0) return std::nullopt;
+  return base;
+}
+
+}  // namespace
+
+PartitionLog::PartitionLog(std::filesystem::path dir, const LogConfig& config, Clock clock)
+    : dir_(std::move(dir)), clock_(std::move(clock)), config_(config) {}
+
+PartitionLog::~PartitionLog() {
+  Status status = close();
+  if (!status.is_ok()) {
+    log::get("storage")->error("closing log failed dir={} error=\"{}\"", dir_.string(),
+                               status.to_string());
+  }
+}
+
+Result<std::unique_ptr<PartitionLog>> PartitionLog::open(const std::filesystem::path& dir,
+                                                         const LogConfig& config, Clock clock) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::io_error("create " + dir.string() + ": " + ec.message());
+  std::unique_ptr<PartitionLog> log(new PartitionLog(dir, config, std::move(clock)));
+  SLUICE_RETURN_IF_ERROR(log->load());
+  return log;
+}
+
+Status PartitionLog::load() {
+  std::vector<int64_t> bases;
+  std::vector<std::filesystem::path> leftovers;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    const auto& file = entry.path();
+    if (auto base = parse_segment_base(file)) {
+      bases.push_back(*base);
+    } else if (file.extension() == ".tmp") {
+      leftovers.push_back(file);  // an atomic replace that never finished
+    } else if (file.extension() == kOffsetIndexSuffix || file.extension() == kTimeIndexSuffix) {
+      std::filesystem::path log_file = file;
+      log_file.replace_extension(kLogSuffix);
+      if (!std::filesystem::exists(log_file)) leftovers.push_back(file);  // removal cut short
+    }
+  }
+  if (ec) return Status::io_error("list " + dir_.string() + ": " + ec.message());
+  for (const auto& file : leftovers) std::filesystem::remove(file, ec);
+  std::sort(bases.begin(), bases.end());
+
+  const auto marker = dir_ / kCleanShutdownFile;
+  recovery_.clean_shutdown = std::filesystem::exists(marker);
+  recovery_.segments = bases.size();
+
+  int64_t start = 0;
+  if (auto text = read_small_file(dir_ / kLogStartOffsetFile); text.is_ok()) {
+    auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), start);
+    if (error != std::errc()) {
+      return Status::corruption(dir_.string() + "/" + kLogStartOffsetFile + " is not a number");
+    }
+  }
+
+  for (size_t i = 0; i < bases.size(); ++i) {
+    const bool newest = i + 1 == bases.size();
+    SegmentRecovery found;
+    // Only the newest segment can hold a torn write: a segment is fsynced before the next
+    // one is created, and a clean shutdown fsyncs the newest.
+    auto segment = newest && !recovery_.clean_shutdown
+                       ? Segment::open_and_recover(dir_, bases[i], &found)
+                       : Segment::open_trusted(dir_, bases[i], &found);
+    if (!segment.is_ok()) return segment.status();
+    if (found.indexes_rebuilt && !found.scanned) ++recovery_.indexes_rebuilt;
+    if (newest) recovery_.tail = found;
+    segments_.emplace(bases[i], std::shared_ptr<Segment>(std::move(*segment)));
+  }
+  if (segments_.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(auto segment, Segment::create(dir_, start));
+    segments_.emplace(start, std::shared_ptr<Segment>(std::move(segment)));
+    SLUICE_RETURN_IF_ERROR(sync_directory(dir_));
+  }
+
+  const int64_t end = segments_.rbegin()->second->next_offset();
+  start = std::clamp(start, segments_.begin()->second->base_offset(), end);
+  next_offset_.store(end);
+  log_start_offset_.store(start);
+  // Whatever survived the stop is on disk now; one sync makes that so after a process crash.
+  SLUICE_RETURN_IF_ERROR(segments_.rbegin()->second->sync());
+  durable_offset_.store(end);
+  last_flush_ms_.store(clock_());
+
+  if (recovery_.clean_shutdown) {
+    if (::unlink(marker.c_str()) != 0)
+      return Status::from_errno("unlink " + marker.string(), errno);
+    SLUICE_RETURN_IF_ERROR(sync_directory(dir_));
+  }
+
+  auto logger = log::get("storage");
+  const SegmentRecovery& tail = recovery_.tail;
+  if (tail.truncated_bytes > 0) {
+    logger->warn("truncated torn or corrupt tail dir={} offset={} bytes={} reason=\"{}\"",
+                 dir_.string(), tail.truncated_at_offset, tail.truncated_bytes, tail.reason);
+  }
+  logger->info(
+      "opened log dir={} segments={} start={} end={} clean_shutdown={} scanned={} "
+      "indexes_rebuilt={}",
+      dir_.string(), segments_.size(), start, end, recovery_.clean_shutdown, tail.scanned,
+      recovery_.indexes_rebuilt);
+  return Status::ok();
+}
+
+LogConfig PartitionLog::config() const {
+  std::lock_guard lock(config_mu_);
+  return config_;
+}
+
+void PartitionLog::set_config(const LogConfig& config) {
+  std::lock_guard lock(config_mu_);
+  config_ = config;
+}
+
+std::shared_ptr<Segment> PartitionLog::active_segment() const {
+  std::shared_lock lock(segments_mu_);
+  return segments_.rbegin()->second;
+}
+
+std::shared_ptr<Segment> PartitionLog::segment_for(int64_t offset) const {
+  std::shared_lock lock(segments_mu_);
+  auto it = segments_.upper_bound(offset);
+  if (it == segments_.begin()) return nullptr;
+  return std::prev(it)->second;
+}
+
+std::shared_ptr<Segment> PartitionLog::segment_after(int64_t base_offset) const {
+  std::shared_lock lock(segments_mu_);
+  auto it = segments_.upper_bound(base_offset);
+  return it == segments_.end() ? nullptr : it->second;
+}
+
+uint64_t PartitionLog::size_bytes() const {
+  std::shared_lock lock(segments_mu_);
+  uint64_t total = 0;
+  for (const auto& [base, segment] : segments_) total += segment->size();
+  return total;
+}
+
+size_t PartitionLog::segment_count() const {
+  std::shared_lock lock(segments_mu_);
+  return segments_.size();
+}
+
+Status PartitionLog::check_writable() const {
+  if (closed_) return Status::failed_precondition("log " + dir_.string() + " is closed");
+  if (offline_.load()) {
+    return Status::failed_precondition("log " + dir_.string() +
+                                       " is offline after a failed fsync; reopen to recover");
+  }
+  return Status::ok();
+}
+
+bool PartitionLog::should_roll(uint64_t incoming_bytes, int64_t incoming_last_offset,
+                               int64_t incoming_timestamp) const {
+  const auto active = active_segment();
+  if (active->empty()) return false;
+  const LogConfig config = this->config();
+  const bool full = active->size() + incoming_bytes > static_cast<uint64_t>(config.segment_bytes);
+  // Age is measured in record time, as Kafka does: the incoming batch's timestamp against
+  // the segment's first batch, so that skew between client and broker clocks cannot roll
+  // a segment per append.
+  const bool old = active->first_batch_timestamp() >= 0 &&
+                   incoming_timestamp - active->first_batch_timestamp() >= config.segment_ms;
+  // Index entries hold offsets relative to the segment base in 32 bits.
+  const bool offsets_overflow =
+      incoming_last_offset - active->base_offset() > std::numeric_limits<int32_t>::max();
+  return full || old || offsets_overflow;
+}
+
+Status PartitionLog::roll() {
+  const auto old_segment = active_segment();
+  // Everything before the newest segment is durable: that is what lets open() trust it.
+  SLUICE_RETURN_IF_ERROR(old_segment->sync());
+  SLUICE_RETURN_IF_ERROR(old_segment->sync_indexes());
+  const int64_t base = next_offset_.load();
+  SLUICE_ASSIGN_OR_RETURN(auto created, Segment::create(dir_, base));
+  SLUICE_RETURN_IF_ERROR(sync_directory(dir_));
+  std::unique_lock lock(segments_mu_);
+  segments_.emplace(base, std::shared_ptr<Segment>(std::move(created)));
+  return Status::ok();
+}
+
+Result<AppendResult> PartitionLog::append(std::span<char> data, int32_t leader_epoch) {
+  const LogConfig config = this->config();
+  // Checking CRCs is the costly part of an append; do it before taking the writer lock.
+  SLUICE_ASSIGN_OR_RETURN(auto batches, split_batches(std::string_view(data.data(), data.size()),
+                                                      config.max_batch_bytes));
+  AppendResult result;
+  int64_t next;
+  {
+    std::lock_guard lock(append_mu_);
+    SLUICE_RETURN_IF_ERROR(check_writable());
+    const int64_t now = clock_();
+    int64_t record_span = 0;
+    int64_t incoming_timestamp = now;
+    if (config.timestamp_type == TimestampType::kCreateTime) {
+      incoming_timestamp = -1;
+      for (const auto& batch : batches) {
+        incoming_timestamp = std::max(incoming_timestamp, batch.max_timestamp());
+      }
+    }
+    for (const auto& batch : batches) record_span += batch.last_offset_delta() + int64_t{1};
+    if (should_roll(data.size(), next_offset_.load() + record_span - 1, incoming_timestamp)) {
+      SLUICE_RETURN_IF_ERROR(roll());
+    }
+    next = next_offset_.load();
+    result.base_offset = next;
+    std::vector<BatchInfo> infos;
+    infos.reserve(batches.size());
+    for (const auto& batch : batches) {
+      char* bytes = data.data() + (batch.bytes().data() - data.data());
+      stamp_base_offset(bytes, next);
+      stamp_leader_epoch(bytes, leader_epoch);
+      if (config.timestamp_type == TimestampType::kLogAppendTime) {
+        stamp_log_append_time(bytes, batch.size(), now);
+        result.log_append_time = now;
+      }
+      infos.push_back(
+          {next, next + batch.last_offset_delta(), batch.max_timestamp(), batch.size()});
+      next += batch.last_offset_delta() + int64_t{1};
+    }
+    SLUICE_RETURN_IF_ERROR(
+        active_segment()->append(std::string_view(data.data(), data.size()), infos));
+    next_offset_.store(next, std::memory_order_release);
+    result.last_offset = next - 1;
+    result.log_start_offset = log_start_offset();
+  }
+  if (config.fsync.kind == FsyncPolicy::Kind::kAlways) {
+    SLUICE_RETURN_IF_ERROR(sync_to(next));
+  } else {
+    SLUICE_RETURN_IF_ERROR(flush_if_due());
+  }
+  return result;
+}
+
+Status PartitionLog::sync_to(int64_t offset) {
+  std::unique_lock lock(sync_mu_);
+  while (durable_offset_.load() < offset) {
+    if (!sync_failure_.is_ok()) return sync_failure_;
+    if (sync_in_flight_) {
+      sync_cv_.wait(lock);
+      continue;
+    }
+    sync_in_flight_ = true;
+    // Read the target before the segment: a roll between the two only makes the segment
+    // newer, and a roll syncs the segment it leaves.
+    const int64_t target = next_offset_.load(std::memory_order_acquire);
+    const auto segment = active_segment();
+    lock.unlock();
+    Status status = segment->sync();
+    lock.lock();
+    sync_in_flight_ = false;
+    if (status.is_ok()) {
+      if (target > durable_offset_.load()) durable_offset_.store(target);
+      last_flush_ms_.store(clock_());
+    } else {
+      // fsyncgate: after a failed fsync the kernel may drop the dirty pages and report the
+      // next fsync as a success, so no later sync can be trusted. Stay offline.
+      sync_failure_ =
+          Status::io_error("log " + dir_.string() + " went offline: " + status.message());
+      offline_.store(true);
+      log::get("storage")->error("{}", sync_failure_.message());
+    }
+    sync_cv_.notify_all();
+  }
+  return Status::ok();
+}
+
+Status PartitionLog::flush() {
+  return sync_to(next_offset_.load());
+}
+
+Status PartitionLog::flush_if_due() {
+  const LogConfig config = this->config();
+  if (config.fsync.kind != FsyncPolicy::Kind::kInterval) return Status::ok();
+  if (clock_() - last_flush_ms_.load() < config.fsync.interval_ms) return Status::ok();
+  return flush();
+}
+
+Status PartitionLog::close() {
+  std::lock_guard lock(append_mu_);
+  if (closed_) return Status::ok();
+  closed_ = true;
+  if (offline_.load()) return Status::ok();  // no marker: the next open must scan
+  SLUICE_RETURN_IF_ERROR(flush());
+  SLUICE_RETURN_IF_ERROR(active_segment()->sync_indexes());
+  return write_file_atomically(dir_ / kCleanShutdownFile, "");
+}
+
+Result<ReadResult> PartitionLog::read(int64_t offset, const ReadOptions& options) const {
+  ReadResult result;
+  result.log_end_offset = log_end_offset();
+  result.log_start_offset = log_start_offset();
+  if (offset < result.log_start_offset || offset > result.log_end_offset) {
+    return Status::out_of_range("offset " + std::to_string(offset) + " is outside the log [" +
+                                std::to_string(result.log_start_offset) + ", " +
+                                std::to_string(result.log_end_offset) + ")");
+  }
+  if (offset == result.log_end_offset) return result;
+  for (auto segment = segment_for(offset); segment;
+       segment = segment_after(segment->base_offset())) {
+    const uint64_t end_position = segment->size();
+    SLUICE_ASSIGN_OR_RETURN(auto first, segment->locate(offset, end_position));
+    if (!first) continue;  // everything here is below `offset`: try the next segment
+    const bool too_big = first->size > static_cast<uint64_t>(options.max_bytes);
+    if (first->base_offset >= options.max_offset || (too_big && !options.min_one_batch)) {
+      return result;
+    }
+    SLUICE_ASSIGN_OR_RETURN(uint32_t size, segment->extent(*first, end_position, options.max_bytes,
+                                                           options.max_offset));
+    result.segment = segment;
+    result.position = first->position;
+    result.size = size;
+    return result;
+  }
+  return result;
+}
+
+Result<std::optional<int64_t>> PartitionLog::offset_for_timestamp(int64_t timestamp) const {
+  const int64_t start = log_start_offset();
+  for (auto segment = segment_for(start); segment;
+       segment = segment_after(segment->base_offset())) {
+    SLUICE_ASSIGN_OR_RETURN(auto found, segment->offset_for_timestamp(timestamp));
+    if (found) return std::optional<int64_t>(std::max(*found, start));
+  }
+  return std::optional<int64_t>();
+}
+
+Status PartitionLog::persist_log_start_offset(int64_t offset) {
+  return write_file_atomically(dir_ / kLogStartOffsetFile, std::to_string(offset));
+}
+
+Status PartitionLog::remove_oldest_segment() {
+  std::shared_ptr<Segment> oldest;
+  {
+    std::unique_lock lock(segments_mu_);
+    if (segments_.size() < 2)
+      return Status::failed_precondition("cannot remove the active segment");
+    oldest = segments_.begin()->second;
+    segments_.erase(segments_.begin());
+    const int64_t first_base = segments_.begin()->second->base_offset();
+    if (log_start_offset_.load() < first_base) log_start_offset_.store(first_base);
+  }
+  return oldest->remove_files();
+}
+
+Result<int> PartitionLog::enforce_retention() {
+  std::lock_guard lock(append_mu_);
+  SLUICE_RETURN_IF_ERROR(check_writable());
+  const LogConfig config = this->config();
+  const int64_t now = clock_();
+  int removed = 0;
+  while (true) {
+    std::shared_ptr<Segment> oldest;
+    bool is_active;
+    {
+      std::shared_lock segments_lock(segments_mu_);
+      oldest = segments_.begin()->second;
+      is_active = segments_.size() == 1;
+    }
+    if (oldest->empty()) break;
+    const bool expired = config.retention_ms >= 0 && oldest->max_timestamp() >= 0 &&
+                         now - oldest->max_timestamp() > config.retention_ms;
+    const bool over_size =
+        config.retention_bytes >= 0 &&
+        size_bytes() - oldest->size() >= static_cast<uint64_t>(config.retention_bytes);
+    const bool below_start = oldest->next_offset() <= log_start_offset();
+    if (!expired && !over_size && !below_start) break;
+    if (is_active) {
+      // Size alone never empties the log; expiry and DeleteRecords may, after a roll.
+      if (!expired && !below_start) break;
+      SLUICE_RETURN_IF_ERROR(roll());
+    }
+    SLUICE_RETURN_IF_ERROR(remove_oldest_segment());
+    ++removed;
+  }
+  if (removed > 0) {
+    SLUICE_RETURN_IF_ERROR(sync_directory(dir_));
+    log::get("storage")->info("retention removed segments dir={} count={} start={}", dir_.string(),
+                              removed, log_start_offset());
+  }
+  return removed;
+}
+
+Status PartitionLog::delete_records(int64_t offset) {
+  {
+    std::lock_guard lock(append_mu_);
+    SLUICE_RETURN_IF_ERROR(check_writable());
+    if (offset > log_end_offset()) {
+      return Status::out_of_range("delete-records offset " + std::to_string(offset) +
+                                  " is past the log end " + std::to_string(log_end_offset()));
+    }
+    if (offset <= log_start_offset()) return Status::ok();
+    // Durable first: a crash must not bring deleted records back.
+    SLUICE_RETURN_IF_ERROR(persist_log_start_offset(offset));
+    log_start_offset_.store(offset, std::memory_order_release);
+  }
+  return enforce_retention().status();
+}
+
+Status PartitionLog::truncate_to(int64_t offset) {
+  std::lock_guard lock(append_mu_);
+  SLUICE_RETURN_IF_ERROR(check_writable());
+  if (offset >= log_end_offset()) return Status::ok();
+  // Drop whole segments that start at or after `offset`, newest first, keeping one.
+  while (true) {
+    std::shared_ptr<Segment> newest;
+    {
+      std::unique_lock segments_lock(segments_mu_);
+      newest = segments_.rbegin()->second;
+      if (newest->base_offset() < offset) break;
+      if (segments_.size() == 1) {
+        // The only segment goes: start an empty one exactly at `offset`.
+        SLUICE_RETURN_IF_ERROR(newest->remove_files());
+        segments_.clear();
+        SLUICE_ASSIGN_OR_RETURN(auto created, Segment::create(dir_, offset));
+        segments_.emplace(offset, std::shared_ptr<Segment>(std::move(created)));
+        break;
+      }
+      segments_.erase(std::prev(segments_.end()));
+    }
+    SLUICE_RETURN_IF_ERROR(newest->remove_files());
+  }
+  const auto active = active_segment();
+  SLUICE_RETURN_IF_ERROR(active->truncate_to(offset));
+  SLUICE_RETURN_IF_ERROR(active->sync());
+  SLUICE_RETURN_IF_ERROR(sync_directory(dir_));
+  const int64_t end = active->next_offset();
+  next_offset_.store(end, std::memory_order_release);
+  if (durable_offset_.load() > end) durable_offset_.store(end);
+  if (log_start_offset() > end) {
+    SLUICE_RETURN_IF_ERROR(persist_log_start_offset(end));
+    log_start_offset_.store(end);
+  }
+  return Status::ok();
+}
+
+}  // namespace sluice::storage
