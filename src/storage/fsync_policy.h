@@ -13,7 +13,7 @@ struct FsyncPolicy {
   enum class Kind {
     kAlways,    // an append completes once its bytes are on disk; concurrent appends share
                 // one fdatasync (group commit)
-    kInterval,  // a flusher syncs every interval_ms; an append completes once written
+    kInterval,  // a LogFlusher syncs every interval_ms; an append completes once written
     kNever,     // the operating system decides; only a clean close syncs
   };
   Kind kind = Kind::kAlways;

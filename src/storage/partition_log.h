@@ -118,7 +118,8 @@ class PartitionLog {
 
   // Makes every appended byte durable now.
   Status flush();
-  // Under fsync=interval, flushes if the interval has passed since the last flush.
+  // Under fsync=interval, flushes if the interval has passed since the last flush. A
+  // LogFlusher calls this; appends never do.
   Status flush_if_due();
   // Flushes and marks the shutdown clean so the next open skips the recovery scan. Later
   // calls other than reads fail.
@@ -134,6 +135,9 @@ class PartitionLog {
   int64_t durable_offset() const { return durable_offset_.load(std::memory_order_acquire); }
   uint64_t size_bytes() const;
   size_t segment_count() const;
+  // How many fdatasync calls this log has made for appends: with group commit, fewer than
+  // the appends it made durable.
+  uint64_t sync_count() const { return sync_count_.load(std::memory_order_relaxed); }
   const LogRecovery& recovery() const { return recovery_; }
   const std::filesystem::path& dir() const { return dir_; }
 
@@ -178,6 +182,8 @@ class PartitionLog {
   Status sync_failure_;          // GUARDED_BY(sync_mu_); sticky: the log goes offline
   std::atomic<bool> offline_{false};
   std::atomic<int64_t> last_flush_ms_{0};
+  std::atomic<uint64_t> sync_count_{0};
+  std::atomic<int> appends_in_flight_{0};  // between entering the writer lock and leaving it
 };
 
 }  // namespace sluice::storage

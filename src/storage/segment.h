@@ -92,6 +92,9 @@ class Segment {
   Status append(std::string_view bytes, const std::vector<BatchInfo>& batches);
   Status sync();
   Status sync_indexes();
+  // Frees the disk blocks reserved beyond the end of the log (see append). Called when the
+  // segment stops being written: at a roll and at close.
+  Status release_preallocation();
   // Removes every batch holding an offset >= `offset` (a batch straddling it goes whole).
   Status truncate_to(int64_t offset);
   // Unlinks the files. Readers holding the Segment keep reading through the open descriptor.
@@ -142,7 +145,8 @@ class Segment {
   std::atomic<int64_t> max_timestamp_{-1};
   std::atomic<int64_t> first_batch_timestamp_{-1};
 
-  // Writer-only bookkeeping for sparse index entries.
+  // Writer-only bookkeeping for sparse index entries and preallocation.
+  uint64_t preallocated_end_ = 0;
   uint64_t bytes_since_index_entry_ = 0;
   int64_t time_indexed_timestamp_ = -1;
 };

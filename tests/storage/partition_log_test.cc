@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "storage/log_flusher.h"
 #include "storage/record_batch.h"
 #include "storage/record_batch_builder.h"
 #include "storage/test_util.h"
@@ -350,6 +351,34 @@ TEST(PartitionLog, IntervalPolicyFlushesOnceTheIntervalPasses) {
   now += 100;
   ASSERT_TRUE(log->flush_if_due().is_ok());
   EXPECT_EQ(log->durable_offset(), 1);
+}
+
+TEST(PartitionLog, AppendsUnderIntervalPolicyNeverWaitForAFlush) {
+  TempDir dir;
+  std::atomic<int64_t> now{1'000'000};
+  LogConfig config;
+  config.fsync = FsyncPolicy::interval(100);
+  auto log = open_log(dir, config, [&] { return now.load(); });
+  now += 1'000;  // long overdue: still the append only writes
+  ASSERT_TRUE(append_copy(*log, make_batch(1, 10, 1)).is_ok());
+  EXPECT_EQ(log->durable_offset(), 0);
+  EXPECT_EQ(log->sync_count(), 0u);
+}
+
+TEST(LogFlusher, FlushesIntervalLogsInTheBackground) {
+  TempDir dir;
+  LogConfig config;
+  config.fsync = FsyncPolicy::interval(20);
+  auto log = open_log(dir, config);
+  LogFlusher flusher(std::chrono::milliseconds(5));
+  flusher.add(log.get());
+  ASSERT_TRUE(append_copy(*log, make_batch(3, 10, 1)).is_ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (log->durable_offset() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(log->durable_offset(), 3);
+  flusher.remove(log.get());
 }
 
 TEST(PartitionLog, NeverPolicyLeavesSyncingToFlushAndClose) {
