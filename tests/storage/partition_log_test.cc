@@ -213,7 +213,8 @@ TEST(PartitionLog, LogAppendTimeReplacesTheProducerTimestamp) {
   auto result = append_copy(*log, make_batch(2, 10, 5));
   ASSERT_TRUE(result.is_ok());
   EXPECT_EQ(result->log_append_time, 777'000);
-  auto stored = RecordBatchView::parse(read_all_batches(*log).at(0));
+  const auto batches = read_all_batches(*log);
+  auto stored = RecordBatchView::parse(batches.at(0));
   EXPECT_TRUE(stored->has_log_append_time());
   EXPECT_EQ(stored->max_timestamp(), 777'000);
   EXPECT_TRUE(stored->crc_matches());

@@ -36,9 +36,15 @@ class RecoveryTest : public ::testing::Test {
       EXPECT_TRUE(append_copy(*log, make_batch(4, 300, 1000 + i, i)).is_ok());
     }
     auto written = read_all_batches(*log);
-    // Leak deliberately: the destructor would close cleanly, and a crash does not.
-    (void)log.release();
+    crash(std::move(log));
     return written;
+  }
+
+  // Leaves the files as a crash after the last fsync would: closed, but with no clean
+  // shutdown marker, so the next open must scan.
+  void crash(std::unique_ptr<PartitionLog> log) {
+    ASSERT_TRUE(log->close().is_ok());
+    std::filesystem::remove(log_dir() / format::kCleanShutdownFile);
   }
 
   std::filesystem::path newest_log_file() const {
@@ -164,10 +170,7 @@ TEST_F(RecoveryTest, EmptyDirectoryOpensAsAnEmptyLog) {
 }
 
 TEST_F(RecoveryTest, GarbageOnlySegmentBecomesEmpty) {
-  {
-    auto log = open();
-    (void)log.release();
-  }
+  crash(open());
   append_bytes(newest_log_file(), std::string(5000, '\xff'));
   auto log = open();
   EXPECT_EQ(log->recovery().tail.truncated_bytes, 5000u);
