@@ -384,14 +384,18 @@ Result<ReadResult> PartitionLog::read(int64_t offset, const ReadOptions& options
   return result;
 }
 
-Result<std::optional<int64_t>> PartitionLog::offset_for_timestamp(int64_t timestamp) const {
+Result<std::optional<TimestampedOffset>> PartitionLog::offset_for_timestamp(
+    int64_t timestamp) const {
   const int64_t start = log_start_offset();
   for (auto segment = segment_for(start); segment;
        segment = segment_after(segment->base_offset())) {
     SLUICE_ASSIGN_OR_RETURN(auto found, segment->offset_for_timestamp(timestamp));
-    if (found) return std::optional<int64_t>(std::max(*found, start));
+    if (!found) continue;
+    // A batch straddling the log start may hold the record; never point below the start.
+    found->offset = std::max(found->offset, start);
+    return found;
   }
-  return std::optional<int64_t>();
+  return std::optional<TimestampedOffset>();
 }
 
 Status PartitionLog::persist_log_start_offset(int64_t offset) {

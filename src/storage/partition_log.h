@@ -101,8 +101,8 @@ class PartitionLog {
   // the log start or above the log end; empty at the log end.
   Result<ReadResult> read(int64_t offset, const ReadOptions& options) const;
 
-  // The first offset whose timestamp is >= `timestamp`; nullopt when no record is that new.
-  Result<std::optional<int64_t>> offset_for_timestamp(int64_t timestamp) const;
+  // The first record whose timestamp is >= `timestamp`; nullopt when no record is that new.
+  Result<std::optional<TimestampedOffset>> offset_for_timestamp(int64_t timestamp) const;
 
   // Raises the log start offset to `offset` (Kafka DeleteRecords) and drops segments wholly
   // below it. OutOfRange when offset is past the log end.

@@ -77,9 +77,13 @@ bool RecordBatchView::crc_matches() const {
   return compute_crc() == crc();
 }
 
-Result<std::optional<int64_t>> RecordBatchView::first_offset_at_or_after(int64_t timestamp) const {
-  if (max_timestamp() < timestamp) return std::optional<int64_t>();
-  if (compression() != 0 || has_log_append_time()) return std::optional<int64_t>(base_offset());
+Result<std::optional<TimestampedOffset>> RecordBatchView::first_record_at_or_after(
+    int64_t timestamp) const {
+  using Found = std::optional<TimestampedOffset>;
+  if (max_timestamp() < timestamp) return Found();
+  if (compression() != 0 || has_log_append_time()) {
+    return Found(TimestampedOffset{base_offset(), max_timestamp()});
+  }
   // Record: length varint, attributes i8, timestampDelta varlong, offsetDelta varint, ...
   std::string_view records = bytes_.substr(kBatchHeaderSize);
   for (int32_t i = 0; i < record_count(); ++i) {
@@ -96,11 +100,12 @@ Result<std::optional<int64_t>> RecordBatchView::first_offset_at_or_after(int64_t
     if (!timestamp_delta || !offset_delta) {
       return Status::corruption("record " + std::to_string(i) + " has a bad header");
     }
-    if (base_timestamp() + *timestamp_delta >= timestamp) {
-      return std::optional<int64_t>(base_offset() + *offset_delta);
+    const int64_t record_timestamp = base_timestamp() + *timestamp_delta;
+    if (record_timestamp >= timestamp) {
+      return Found(TimestampedOffset{base_offset() + *offset_delta, record_timestamp});
     }
   }
-  return std::optional<int64_t>();
+  return Found();
 }
 
 Result<std::vector<RecordBatchView>> split_batches(std::string_view bytes,

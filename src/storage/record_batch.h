@@ -16,6 +16,13 @@
 
 namespace sluice::storage {
 
+// A record's offset and its timestamp (ListOffsets answers with both).
+struct TimestampedOffset {
+  int64_t offset = 0;
+  int64_t timestamp = 0;
+  bool operator==(const TimestampedOffset&) const = default;
+};
+
 // A view of one record batch. It does not own the bytes.
 class RecordBatchView {
  public:
@@ -49,10 +56,11 @@ class RecordBatchView {
   bool crc_matches() const;
   uint32_t compute_crc() const;
 
-  // The offset of the first record whose timestamp is >= `timestamp`, or nullopt if none.
-  // Compressed batches are not opened: they answer base_offset() when max_timestamp() is
-  // high enough (a fetch from there returns the wanted record, and clients skip the rest).
-  Result<std::optional<int64_t>> first_offset_at_or_after(int64_t timestamp) const;
+  // The first record whose timestamp is >= `timestamp`, or nullopt if none. Compressed and
+  // LogAppendTime batches are not opened: they answer {base_offset(), max_timestamp()} when
+  // max_timestamp() is high enough (a fetch from there returns the wanted record, and
+  // clients skip the earlier ones).
+  Result<std::optional<TimestampedOffset>> first_record_at_or_after(int64_t timestamp) const;
 
  private:
   explicit RecordBatchView(std::string_view bytes) : bytes_(bytes) {}

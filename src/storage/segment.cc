@@ -397,9 +397,10 @@ Status Segment::read(uint64_t position, size_t n, char* out) const {
   return pread_full(log_fd_.get(), out, n, position);
 }
 
-Result<std::optional<int64_t>> Segment::offset_for_timestamp(int64_t timestamp) const {
+Result<std::optional<TimestampedOffset>> Segment::offset_for_timestamp(int64_t timestamp) const {
+  using Found = std::optional<TimestampedOffset>;
   const uint64_t end = size();
-  if (end == 0 || max_timestamp() < timestamp) return std::optional<int64_t>();
+  if (end == 0 || max_timestamp() < timestamp) return Found();
   int64_t start_offset = base_offset_;
   if (auto entry = time_index_->floor(
           [timestamp](const TimeIndexEntry& e) { return e.timestamp >= timestamp; })) {
@@ -411,7 +412,7 @@ Result<std::optional<int64_t>> Segment::offset_for_timestamp(int64_t timestamp) 
       std::string bytes(location->size, '\0');
       SLUICE_RETURN_IF_ERROR(read(location->position, bytes.size(), bytes.data()));
       SLUICE_ASSIGN_OR_RETURN(RecordBatchView batch, RecordBatchView::parse(bytes));
-      SLUICE_ASSIGN_OR_RETURN(auto found, batch.first_offset_at_or_after(timestamp));
+      SLUICE_ASSIGN_OR_RETURN(auto found, batch.first_record_at_or_after(timestamp));
       if (found) return found;
     }
     const uint64_t next = location->position + location->size;
@@ -419,7 +420,7 @@ Result<std::optional<int64_t>> Segment::offset_for_timestamp(int64_t timestamp) 
     SLUICE_ASSIGN_OR_RETURN(BatchLocation batch, read_header(next, end));
     location = batch;
   }
-  return std::optional<int64_t>();
+  return Found();
 }
 
 }  // namespace sluice::storage

@@ -18,6 +18,7 @@
 
 #include "common/file.h"
 #include "common/status.h"
+#include "storage/record_batch.h"
 #include "storage/sparse_index.h"
 
 namespace sluice::storage {
@@ -111,7 +112,7 @@ class Segment {
                           int64_t max_offset) const;
   Status read(uint64_t position, size_t n, char* out) const;
   // The first offset whose record timestamp is >= `timestamp`, nullopt when none is here.
-  Result<std::optional<int64_t>> offset_for_timestamp(int64_t timestamp) const;
+  Result<std::optional<TimestampedOffset>> offset_for_timestamp(int64_t timestamp) const;
   // fd of the .log file, for zero-copy transfers (sendfile) of bytes below size().
   int log_fd() const { return log_fd_.get(); }
 

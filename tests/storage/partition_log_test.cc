@@ -231,11 +231,12 @@ TEST(PartitionLog, FindsOffsetsByTimestamp) {
     for (int j = 0; j < 4; ++j) builder.add(std::nullopt, std::string(50, 'x'), 1000 + 10 * i + j);
     ASSERT_TRUE(append_copy(*log, builder.build()).is_ok());
   }
-  EXPECT_EQ(*log->offset_for_timestamp(0), std::optional<int64_t>(0));
-  EXPECT_EQ(*log->offset_for_timestamp(1000), std::optional<int64_t>(0));
-  EXPECT_EQ(*log->offset_for_timestamp(1502), std::optional<int64_t>(202));
-  EXPECT_EQ(*log->offset_for_timestamp(1505), std::optional<int64_t>(204));
-  EXPECT_EQ(*log->offset_for_timestamp(2993), std::optional<int64_t>(799));
+  using Found = std::optional<TimestampedOffset>;
+  EXPECT_EQ(*log->offset_for_timestamp(0), Found({0, 1000}));
+  EXPECT_EQ(*log->offset_for_timestamp(1000), Found({0, 1000}));
+  EXPECT_EQ(*log->offset_for_timestamp(1502), Found({202, 1502}));
+  EXPECT_EQ(*log->offset_for_timestamp(1505), Found({204, 1510}));
+  EXPECT_EQ(*log->offset_for_timestamp(2993), Found({799, 2993}));
   EXPECT_EQ(*log->offset_for_timestamp(2994), std::nullopt);
 }
 

@@ -123,10 +123,11 @@ TEST(RecordBatch, FindsTheFirstRecordAtOrAfterATimestamp) {
   stamp_base_offset(bytes.data(), 10);
   auto batch = RecordBatchView::parse(bytes);
   ASSERT_TRUE(batch.is_ok());
-  EXPECT_EQ(*batch->first_offset_at_or_after(50), std::optional<int64_t>(10));
-  EXPECT_EQ(*batch->first_offset_at_or_after(101), std::optional<int64_t>(11));
-  EXPECT_EQ(*batch->first_offset_at_or_after(150), std::optional<int64_t>(11));
-  EXPECT_EQ(*batch->first_offset_at_or_after(151), std::nullopt);
+  using Found = std::optional<TimestampedOffset>;
+  EXPECT_EQ(*batch->first_record_at_or_after(50), Found({10, 100}));
+  EXPECT_EQ(*batch->first_record_at_or_after(101), Found({11, 150}));
+  EXPECT_EQ(*batch->first_record_at_or_after(150), Found({11, 150}));
+  EXPECT_EQ(*batch->first_record_at_or_after(151), std::nullopt);
 }
 
 }  // namespace
