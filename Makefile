@@ -3,6 +3,10 @@
 
 BUILD_DIR ?= build
 ASAN_BUILD_DIR ?= build-asan
+FUZZ_BUILD_DIR ?= build-fuzz
+# Seconds each fuzz target runs in `make fuzz` (CI keeps it short; run longer by hand).
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := kafka_request_fuzz record_batch_fuzz segment_recovery_fuzz
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 # CTest parallelism; tests that start servers pick free ports, so they may overlap.
@@ -13,11 +17,13 @@ DEB_PACKAGES := \
 	build-essential cmake ninja-build pkg-config git \
 	clang clang-format clang-tidy libclang-rt-14-dev \
 	libgtest-dev libgmock-dev libbenchmark-dev \
-	libcli11-dev libspdlog-dev libfmt-dev
+	libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libboost-dev \
+	kcat python3-pytest python3-confluent-kafka python3-kafka \
+	python3-snappy python3-lz4 python3-zstandard
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSLUICE_WERROR=ON
 
-.PHONY: all deps build run test test-asan bench format format-check clean
+.PHONY: all deps build run test test-asan fuzz bench format format-check clean
 
 all: build
 
@@ -52,6 +58,20 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j $(TEST_JOBS)
 
+# Builds the libFuzzer targets with clang and runs each for FUZZ_SECONDS; a crash fails.
+fuzz: deps
+	CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) $(CMAKE_FLAGS) -DSLUICE_BUILD_FUZZ=ON -DSLUICE_BUILD_BENCH=OFF
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target $(FUZZ_TARGETS)
+	@for target in $(FUZZ_TARGETS); do \
+		echo "fuzzing $$target for $(FUZZ_SECONDS)s"; \
+		mkdir -p $(FUZZ_BUILD_DIR)/corpus/$$target; \
+		log=$(FUZZ_BUILD_DIR)/$$target.log; \
+		./$(FUZZ_BUILD_DIR)/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$(FUZZ_BUILD_DIR)/corpus/$$target > $$log 2>&1; status=$$?; \
+		grep -E "number_of_executed_units|new_units_added" $$log; \
+		if [ $$status -ne 0 ]; then tail -50 $$log; exit 1; fi; \
+	done
+
 bench: deps build
 	./$(BUILD_DIR)/bench/log_bench
 
@@ -64,4 +84,4 @@ format-check:
 	clang-format --dry-run -Werror $(SOURCES)
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR)

@@ -3,9 +3,16 @@
 #include <signal.h>
 
 #include <charconv>
+#include <thread>
 
+#include "common/asio.h"
+#include "common/file.h"
 #include "common/log.h"
+#include "kafka/server/broker.h"
+#include "kafka/server/listener.h"
 #include "server/data_dir_lock.h"
+#include "storage/fsync_policy.h"
+#include "topics/topic_manager.h"
 
 namespace sluice::server {
 
@@ -36,26 +43,77 @@ void add_serve_command(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   serve->add_option("--kafka-listen", options->kafka_listen, "Kafka protocol listener HOST:PORT")
       ->capture_default_str();
+  serve->add_option("--advertised-kafka", options->advertised_kafka,
+                    "HOST:PORT that Metadata tells Kafka clients to connect to "
+                    "(default: the Kafka listener's address)");
   serve->add_option("--sqs-listen", options->sqs_listen, "SQS API listener HOST:PORT")
       ->capture_default_str();
   serve
       ->add_option("--admin-listen", options->admin_listen,
                    "Admin HTTP (health, metrics) listener HOST:PORT")
       ->capture_default_str();
+  serve
+      ->add_option("--fsync", options->fsync,
+                   "Default fsync policy of topic logs: always, never or interval:<ms>")
+      ->capture_default_str();
+  serve
+      ->add_option("--default-partitions", options->default_partitions,
+                   "Partitions of auto-created topics and of CreateTopics with -1")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve
+      ->add_option("--auto-create-topics", options->auto_create_topics,
+                   "Create unknown topics on Metadata and Produce")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-request-bytes", options->max_request_bytes,
+                   "Largest Kafka request frame accepted; larger ones close the connection")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve
+      ->add_option("--retention-check-ms", options->retention_check_ms,
+                   "How often retention runs over every partition")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve->add_option("--ports-file", options->ports_file,
+                    "Write the bound listener ports here once open (for tests using port 0)");
   serve->callback([options, exit_code] { *exit_code = run_serve(*options); });
 }
 
-int run_serve(const ServeOptions& options) {
-  auto logger = log::get("server");
-  for (const auto& [flag, value] : {std::pair{"--kafka-listen", &options.kafka_listen},
-                                    std::pair{"--sqs-listen", &options.sqs_listen},
-                                    std::pair{"--admin-listen", &options.admin_listen}}) {
-    auto address = parse_listen_address(*value, flag);
-    if (!address.is_ok()) {
-      logger->error("{}", address.status().message());
-      return 2;
+namespace {
+
+// Applies retention every `period` until the io_context stops.
+asio::awaitable<void> retention_loop(topics::TopicManager& topics,
+                                     std::chrono::milliseconds period) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (true) {
+    timer.expires_after(period);
+    co_await timer.async_wait(asio::use_awaitable);
+    auto removed = topics.enforce_retention();
+    if (!removed.is_ok()) {
+      log::get("server")->warn("retention failed error=\"{}\"", removed.status().to_string());
     }
   }
+}
+
+}  // namespace
+
+int run_serve(const ServeOptions& options) {
+  auto logger = log::get("server");
+  auto fail = [&](const Status& status) {
+    logger->error("cannot start: {}", status.message());
+    return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
+  };
+  auto kafka_address = parse_listen_address(options.kafka_listen, "--kafka-listen");
+  if (!kafka_address.is_ok()) return fail(kafka_address.status());
+  for (const auto& [flag, value] : {std::pair{"--sqs-listen", &options.sqs_listen},
+                                    std::pair{"--admin-listen", &options.admin_listen}}) {
+    if (auto address = parse_listen_address(*value, flag); !address.is_ok()) {
+      return fail(address.status());
+    }
+  }
+  auto fsync = storage::FsyncPolicy::parse(options.fsync);
+  if (!fsync.is_ok()) return fail(fsync.status());
 
   // Block the stop signals before any thread exists so that only sigwait sees them.
   sigset_t stop_signals;
@@ -65,19 +123,64 @@ int run_serve(const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   auto lock = DataDirLock::acquire(options.data_dir);
-  if (!lock.is_ok()) {
-    logger->error("cannot start: {}", lock.status().message());
-    return 1;
+  if (!lock.is_ok()) return fail(lock.status());
+
+  topics::TopicDefaults defaults;
+  defaults.log.fsync = *fsync;
+  defaults.partitions = options.default_partitions;
+  auto topics =
+      topics::TopicManager::open(std::filesystem::path(options.data_dir) / "topics", defaults);
+  if (!topics.is_ok()) return fail(topics.status());
+
+  asio::io_context io;
+  // Appends wait for fdatasync on these threads; many of them let group commit gather
+  // appends from many connections into one sync.
+  asio::thread_pool blocking_pool(16);
+
+  kafka::server::BrokerOptions broker_options;
+  broker_options.auto_create_topics = options.auto_create_topics;
+  kafka::server::KafkaBroker broker(
+      kafka::server::BrokerContext{**topics, blocking_pool, broker_options});
+  kafka::server::ListenerOptions listener_options;
+  listener_options.host = kafka_address->host;
+  listener_options.port = kafka_address->port;
+  listener_options.max_request_bytes = options.max_request_bytes;
+  kafka::server::KafkaListener listener(io, broker, listener_options);
+  if (Status status = listener.start(); !status.is_ok()) return fail(status);
+
+  // Metadata advertises the bound port unless told otherwise.
+  ListenAddress advertised{kafka_address->host, listener.port()};
+  if (!options.advertised_kafka.empty()) {
+    auto parsed = parse_listen_address(options.advertised_kafka, "--advertised-kafka");
+    if (!parsed.is_ok()) return fail(parsed.status());
+    advertised = *parsed;
   }
-  logger->info("sluice started data_dir={} kafka_listen={} sqs_listen={} admin_listen={}",
-               options.data_dir, options.kafka_listen, options.sqs_listen, options.admin_listen);
-  logger->warn(
-      "the Kafka, SQS and admin listeners are not built yet (issues 4, 5 and 6); "
-      "this process only holds the data directory");
+  broker.set_advertised(advertised.host, advertised.port);
+
+  asio::co_spawn(io,
+                 retention_loop(**topics, std::chrono::milliseconds(options.retention_check_ms)),
+                 asio::detached);
+  const unsigned io_threads = std::max(2u, std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < io_threads; ++i) threads.emplace_back([&io] { io.run(); });
+
+  if (!options.ports_file.empty()) {
+    Status status = write_file_atomically(options.ports_file,
+                                          "kafka=" + std::to_string(listener.port()) + "\n");
+    if (!status.is_ok()) logger->error("cannot write ports file: {}", status.message());
+  }
+  logger->info("sluice started data_dir={} kafka={} advertised_kafka={} fsync={}", options.data_dir,
+               listener_options.host + ":" + std::to_string(listener.port()),
+               advertised.to_string(), fsync->to_string());
+  logger->warn("the SQS and admin listeners are not built yet (issues 5 and 6)");
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   logger->info("stopping on signal {}", signal_number);
+  listener.stop();
+  io.stop();
+  for (auto& thread : threads) thread.join();
+  blocking_pool.join();
   return 0;
 }
 

@@ -21,8 +21,17 @@ Result<ListenAddress> parse_listen_address(const std::string& text, const std::s
 struct ServeOptions {
   std::string data_dir = "./data";
   std::string kafka_listen = "127.0.0.1:9092";
+  std::string advertised_kafka;  // empty: the address the Kafka listener bound
   std::string sqs_listen = "127.0.0.1:9324";
   std::string admin_listen = "127.0.0.1:9644";
+  std::string fsync = "always";
+  int32_t default_partitions = 1;
+  bool auto_create_topics = true;
+  int64_t max_request_bytes = 100 << 20;
+  int64_t retention_check_ms = 5 * 60 * 1000;
+  // When set, the bound ports are written here once the listeners are open, as
+  // "kafka=PORT" lines: tests start brokers on port 0 and read the real ports back.
+  std::string ports_file;
 };
 
 // Registers the `serve` subcommand on `app`; when it is parsed, it runs run_serve() and

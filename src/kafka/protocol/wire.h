@@ -171,6 +171,63 @@ class TaggedFieldsWriter {
   std::deque<std::pair<uint32_t, std::string>> fields_;  // a deque keeps payloads in place
 };
 
+// Element codecs for Reader::read_*array and Writer::write_*array.
+
+// Struct elements: the generated decode/encode at the message's version.
+struct StructElements {
+  int16_t version;
+
+  template <typename T>
+  Status operator()(Reader& in, T& element) const {
+    return element.decode(in, version);
+  }
+  template <typename T>
+  void operator()(Writer& out, const T& element) const {
+    element.encode(out, version);
+  }
+};
+
+// Fixed-width elements ([]int32, []int64, []uuid, ...).
+struct FixedElements {
+  Status operator()(Reader& in, int8_t& e) const { return in.read_int8(&e); }
+  Status operator()(Reader& in, int16_t& e) const { return in.read_int16(&e); }
+  Status operator()(Reader& in, uint16_t& e) const { return in.read_uint16(&e); }
+  Status operator()(Reader& in, int32_t& e) const { return in.read_int32(&e); }
+  Status operator()(Reader& in, int64_t& e) const { return in.read_int64(&e); }
+  Status operator()(Reader& in, double& e) const { return in.read_float64(&e); }
+  Status operator()(Reader& in, Uuid& e) const { return in.read_uuid(&e); }
+  void operator()(Writer& out, int8_t e) const { out.write_int8(e); }
+  void operator()(Writer& out, int16_t e) const { out.write_int16(e); }
+  void operator()(Writer& out, uint16_t e) const { out.write_uint16(e); }
+  void operator()(Writer& out, int32_t e) const { out.write_int32(e); }
+  void operator()(Writer& out, int64_t e) const { out.write_int64(e); }
+  void operator()(Writer& out, double e) const { out.write_float64(e); }
+  void operator()(Writer& out, const Uuid& e) const { out.write_uuid(e); }
+};
+
+// []string in classic versions.
+struct StringElements {
+  Status operator()(Reader& in, std::string& e) const { return in.read_string(&e); }
+  void operator()(Writer& out, const std::string& e) const { out.write_string(e); }
+};
+
+// []string in flexible versions.
+struct CompactStringElements {
+  Status operator()(Reader& in, std::string& e) const { return in.read_compact_string(&e); }
+  void operator()(Writer& out, const std::string& e) const { out.write_compact_string(e); }
+};
+
+// The value of an optional string or array, or an empty one for null; used when a version
+// that forbids null is written.
+inline std::string_view value_or_empty(const std::optional<std::string>& v) {
+  return v ? std::string_view(*v) : std::string_view();
+}
+template <typename T>
+const std::vector<T>& value_or_empty(const std::optional<std::vector<T>>& v) {
+  static const std::vector<T> kEmpty;
+  return v ? *v : kEmpty;
+}
+
 template <typename T, typename ReadElement>
 Status Reader::read_elements(int32_t count, std::vector<T>* v, ReadElement& read_element) {
   // The count was checked against the remaining bytes, so this allocation is bounded by

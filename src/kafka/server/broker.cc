@@ -1,0 +1,46 @@
+#include "kafka/server/broker.h"
+
+#include "kafka/server/supported_apis.h"
+
+namespace sluice::kafka::server {
+
+using protocol::ApiKey;
+
+asio::awaitable<HandlerResult> KafkaBroker::dispatch(Request request) {
+  const auto& header = request.header;
+  const auto api = supported_api(header.api_key);
+  if (!api) {
+    co_return Status::invalid_argument("unsupported api key " + std::to_string(header.api_key));
+  }
+  // ApiVersions answers any version itself (with an error body a client can read).
+  if (api->key == ApiKey::kApiVersions) co_return co_await handle_api_versions(context_, request);
+  if (header.api_version < api->min_version || header.api_version > api->max_version) {
+    // Kafka closes the connection here too: the body's layout is unknown.
+    co_return Status::invalid_argument("unsupported version " + std::to_string(header.api_version) +
+                                       " of api key " + std::to_string(header.api_key) +
+                                       " (supported " + std::to_string(api->min_version) + "-" +
+                                       std::to_string(api->max_version) + ")");
+  }
+  switch (api->key) {
+    case ApiKey::kProduce:
+      co_return co_await handle_produce(context_, request);
+    case ApiKey::kFetch:
+      co_return co_await handle_fetch(context_, request);
+    case ApiKey::kListOffsets:
+      co_return co_await handle_list_offsets(context_, request);
+    case ApiKey::kMetadata:
+      co_return co_await handle_metadata(context_, request);
+    case ApiKey::kCreateTopics:
+      co_return co_await handle_create_topics(context_, request);
+    case ApiKey::kDeleteTopics:
+      co_return co_await handle_delete_topics(context_, request);
+    case ApiKey::kFindCoordinator:
+      co_return co_await handle_find_coordinator(context_, request);
+    default:
+      break;
+  }
+  co_return Status::invalid_argument("api key " + std::to_string(header.api_key) +
+                                     " is advertised but has no handler");
+}
+
+}  // namespace sluice::kafka::server

@@ -1,0 +1,27 @@
+// The Kafka face of the broker: routes each request to its handler by API key and checks
+// the version against what ApiVersions advertised.
+#pragma once
+
+#include "kafka/server/broker_context.h"
+#include "kafka/server/listener.h"
+
+namespace sluice::kafka::server {
+
+class KafkaBroker final : public RequestDispatcher {
+ public:
+  explicit KafkaBroker(BrokerContext context) : context_(std::move(context)) {}
+
+  asio::awaitable<HandlerResult> dispatch(Request request) override;
+
+  // What Metadata returns as this broker's address, known once the listener is bound.
+  // REQUIRES: no request is being served yet (call before the io_context runs).
+  void set_advertised(const std::string& host, int32_t port) {
+    context_.options.advertised_host = host;
+    context_.options.advertised_port = port;
+  }
+
+ private:
+  BrokerContext context_;
+};
+
+}  // namespace sluice::kafka::server

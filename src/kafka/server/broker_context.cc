@@ -1,0 +1,70 @@
+#include "kafka/server/broker_context.h"
+
+#include <atomic>
+#include <memory>
+
+namespace sluice::kafka::server {
+
+using protocol::ErrorCode;
+
+ErrorCode error_code_for(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return ErrorCode::kNone;
+    case StatusCode::kCorruption:
+      return ErrorCode::kCorruptMessage;
+    case StatusCode::kTooLarge:
+      return ErrorCode::kMessageTooLarge;
+    case StatusCode::kNotFound:
+      return ErrorCode::kUnknownTopicOrPartition;
+    case StatusCode::kOutOfRange:
+      return ErrorCode::kOffsetOutOfRange;
+    case StatusCode::kAlreadyExists:
+      return ErrorCode::kTopicAlreadyExists;
+    case StatusCode::kInvalidArgument:
+      return ErrorCode::kInvalidRequest;
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kIoError:
+      return ErrorCode::kKafkaStorageError;
+  }
+  return ErrorCode::kUnknownServerError;
+}
+
+std::shared_ptr<topics::Partition> find_partition(BrokerContext& context, const std::string& topic,
+                                                  int32_t index, bool allow_auto_create,
+                                                  ErrorCode* error) {
+  if (auto partition = context.topics.partition(topic, index)) return partition;
+  if (!topics::validate_topic_name(topic).is_ok()) {
+    *error = ErrorCode::kInvalidTopicException;
+    return nullptr;
+  }
+  if (allow_auto_create && context.options.auto_create_topics && !context.topics.topic(topic)) {
+    // Another request may create it first; either way the topic then exists.
+    (void)context.topics.create_topic(topic, context.topics.defaults().partitions, {});
+    if (auto partition = context.topics.partition(topic, index)) return partition;
+  }
+  *error = ErrorCode::kUnknownTopicOrPartition;
+  return nullptr;
+}
+
+asio::awaitable<void> run_blocking(asio::thread_pool& pool,
+                                   std::vector<std::function<void()>> jobs) {
+  if (jobs.empty()) co_return;
+  auto executor = co_await asio::this_coro::executor;
+  // A timer that never fires on its own: the last job cancels it, which resumes us on
+  // our own executor.
+  auto done = std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
+  auto remaining = std::make_shared<std::atomic<size_t>>(jobs.size());
+  for (auto& job : jobs) {
+    asio::post(pool, [job = std::move(job), done, remaining, executor] {
+      job();
+      if (remaining->fetch_sub(1) == 1) asio::post(executor, [done] { done->cancel(); });
+    });
+  }
+  boost::system::error_code ec;
+  while (remaining->load() > 0) {
+    co_await done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+}  // namespace sluice::kafka::server

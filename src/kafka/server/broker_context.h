@@ -1,0 +1,79 @@
+// What every Kafka request handler may use: the topics service, the pool that runs
+// blocking storage calls, and the broker's identity. Handlers are free functions over it
+// (handlers/*.cc), one file per API; broker.cc routes requests to them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/asio.h"
+#include "common/status.h"
+#include "kafka/protocol/errors.h"
+#include "kafka/protocol/wire.h"
+#include "kafka/server/listener.h"
+#include "topics/topic_manager.h"
+
+namespace sluice::kafka::server {
+
+struct BrokerOptions {
+  int32_t node_id = 0;
+  std::string cluster_id = "sluice-local";
+  // What Metadata tells clients to connect to.
+  std::string advertised_host = "127.0.0.1";
+  int32_t advertised_port = 9092;
+  bool auto_create_topics = true;
+};
+
+struct BrokerContext {
+  topics::TopicManager& topics;
+  asio::thread_pool& blocking_pool;  // appends wait for fsync here, never on a network thread
+  BrokerOptions options;
+};
+
+using HandlerResult = Result<std::optional<std::string>>;
+
+// Kafka's error code for a storage or service Status.
+protocol::ErrorCode error_code_for(const Status& status);
+
+// The partition, creating the topic first when auto-creation is on and the name is valid.
+// Sets *error to the code to answer with when there is no partition.
+std::shared_ptr<topics::Partition> find_partition(BrokerContext& context, const std::string& topic,
+                                                  int32_t index, bool allow_auto_create,
+                                                  protocol::ErrorCode* error);
+
+// Decodes the request body as T at the request's version; an undecodable body is an error
+// that closes the connection, as Kafka does.
+template <typename T>
+Result<T> decode_body(const Request& request) {
+  T message;
+  protocol::Reader reader(request.body());
+  SLUICE_RETURN_IF_ERROR(message.decode(reader, request.header.api_version));
+  return message;
+}
+
+template <typename T>
+std::string encode_body(const T& message, int16_t version) {
+  std::string out;
+  protocol::Writer writer(&out);
+  message.encode(writer, version);
+  return out;
+}
+
+// Runs every job on the blocking pool, all at once, and resumes the caller (on its own
+// executor) when the last one has finished.
+asio::awaitable<void> run_blocking(asio::thread_pool& pool,
+                                   std::vector<std::function<void()>> jobs);
+
+asio::awaitable<HandlerResult> handle_api_versions(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_metadata(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_produce(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_fetch(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_list_offsets(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_create_topics(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_delete_topics(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_find_coordinator(BrokerContext& context, Request& request);
+
+}  // namespace sluice::kafka::server

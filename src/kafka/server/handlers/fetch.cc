@@ -1,0 +1,127 @@
+// Fetch: whole batches from each requested partition up to the byte limits, long-polling
+// until min_bytes have arrived or max_wait_ms has passed. An append to any partition being
+// waited on wakes the fetch at once.
+#include <chrono>
+#include <deque>
+
+#include "kafka/protocol/messages/fetch_request.h"
+#include "kafka/protocol/messages/fetch_response.h"
+#include "kafka/server/broker_context.h"
+
+namespace sluice::kafka::server {
+
+using protocol::ErrorCode;
+using protocol::FetchResponse;
+
+namespace {
+
+struct Wanted {
+  size_t topic;  // index into the response's topics
+  const protocol::FetchRequest::FetchPartition* request;
+  std::shared_ptr<topics::Partition> partition;
+  ErrorCode error = ErrorCode::kNone;
+};
+
+// One pass over every wanted partition. Returns the record bytes gathered; sets *any_error.
+int64_t gather(const protocol::FetchRequest& body, std::vector<Wanted>& wanted,
+               FetchResponse& response, std::deque<std::string>& buffers, bool* any_error) {
+  int64_t total = 0;
+  size_t next = 0;
+  for (auto& topic : response.responses) {
+    for (auto& data : topic.partitions) {
+      Wanted& item = wanted[next++];
+      data = FetchResponse::PartitionData{};
+      data.partition_index = item.request->partition;
+      data.records = std::string_view();
+      if (!item.partition) {
+        data.error_code = static_cast<int16_t>(item.error);
+        *any_error = true;
+        continue;
+      }
+      const auto& log = item.partition->log();
+      const int64_t high_watermark = log.log_end_offset();
+      data.high_watermark = high_watermark;
+      // No transactions yet: everything below the high watermark is stable.
+      data.last_stable_offset = high_watermark;
+      data.log_start_offset = log.log_start_offset();
+      const int64_t budget = int64_t{body.max_bytes} - total;
+      if (budget <= 0 && total > 0) continue;
+      storage::ReadOptions options;
+      options.max_bytes =
+          std::min<int64_t>(item.request->partition_max_bytes, std::max<int64_t>(budget, 0));
+      options.max_offset = high_watermark;
+      options.min_one_batch = total == 0;  // so that a consumer can always make progress
+      auto read = log.read(item.request->fetch_offset, options);
+      if (!read.is_ok()) {
+        data.error_code = static_cast<int16_t>(error_code_for(read.status()));
+        *any_error = true;
+        continue;
+      }
+      if (read->empty()) continue;
+      std::string& bytes = buffers.emplace_back();
+      if (Status status = read->append_to(&bytes); !status.is_ok()) {
+        data.error_code = static_cast<int16_t>(error_code_for(status));
+        *any_error = true;
+        continue;
+      }
+      data.records = std::string_view(bytes);
+      total += static_cast<int64_t>(bytes.size());
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
+asio::awaitable<HandlerResult> handle_fetch(BrokerContext& context, Request& request) {
+  auto decoded = decode_body<protocol::FetchRequest>(request);
+  if (!decoded.is_ok()) co_return decoded.status();
+  const auto& body = *decoded;
+  const int16_t version = request.header.api_version;
+
+  FetchResponse response;
+  std::vector<Wanted> wanted;
+  for (const auto& topic : body.topics) {
+    auto& topic_response = response.responses.emplace_back();
+    topic_response.topic = topic.topic;
+    topic_response.partitions.resize(topic.partitions.size());
+    for (const auto& partition : topic.partitions) {
+      Wanted item{response.responses.size() - 1, &partition, nullptr};
+      item.partition =
+          find_partition(context, topic.topic, partition.partition, false, &item.error);
+      wanted.push_back(std::move(item));
+    }
+  }
+
+  auto executor = co_await asio::this_coro::executor;
+  auto timer = std::make_shared<asio::steady_timer>(executor);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(body.max_wait_ms, 0));
+  std::deque<std::string> buffers;  // owns the record bytes until the response is encoded
+  while (true) {
+    // Subscribe before reading, so that an append landing between the read and the wait
+    // still wakes us (its cancel runs on our strand once we are waiting).
+    std::vector<std::pair<std::shared_ptr<topics::Partition>, uint64_t>> subscriptions;
+    for (const auto& item : wanted) {
+      if (!item.partition) continue;
+      const uint64_t id = item.partition->subscribe(
+          [timer, executor] { asio::post(executor, [timer] { timer->cancel(); }); });
+      subscriptions.emplace_back(item.partition, id);
+    }
+    buffers.clear();
+    bool any_error = false;
+    const int64_t total = gather(body, wanted, response, buffers, &any_error);
+    const bool done =
+        total >= body.min_bytes || any_error || std::chrono::steady_clock::now() >= deadline;
+    if (!done) {
+      timer->expires_at(deadline);
+      boost::system::error_code ec;
+      co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    for (const auto& [partition, id] : subscriptions) partition->unsubscribe(id);
+    if (done) break;
+  }
+  co_return std::optional<std::string>(encode_body(response, version));
+}
+
+}  // namespace sluice::kafka::server

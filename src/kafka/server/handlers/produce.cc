@@ -1,0 +1,142 @@
+// Produce: validate each partition's record batch as Kafka's LogValidator does, append it
+// on the blocking pool (with fsync=always the append returns once durable, sharing
+// fdatasyncs with concurrent appends), and answer with the assigned base offsets.
+// acks=0 gets no response at all.
+#include <span>
+
+#include "kafka/protocol/messages/produce_request.h"
+#include "kafka/protocol/messages/produce_response.h"
+#include "kafka/server/broker_context.h"
+#include "storage/record_batch.h"
+
+namespace sluice::kafka::server {
+
+using protocol::ErrorCode;
+using protocol::ProduceResponse;
+
+namespace {
+
+constexpr int kZstd = 4;
+constexpr int16_t kFirstMagicV2Version = 3;
+constexpr int16_t kFirstZstdVersion = 7;
+
+struct PartitionWork {
+  std::shared_ptr<topics::Partition> partition;
+  std::span<char> records;
+  ProduceResponse::PartitionProduceResponse* response = nullptr;
+};
+
+void fail(ProduceResponse::PartitionProduceResponse* response, ErrorCode code, std::string why) {
+  response->error_code = static_cast<int16_t>(code);
+  response->error_message = std::move(why);
+  response->base_offset = -1;
+}
+
+// Kafka's checks on a produced batch that the log itself does not make.
+ErrorCode check_batch(std::string_view records, int16_t version, std::string* why) {
+  if (version < kFirstMagicV2Version) {
+    *why = "Produce v0-2 (message format v0/v1) is not supported; use v3 or later";
+    return ErrorCode::kUnsupportedVersion;
+  }
+  auto batch = storage::RecordBatchView::parse(records);
+  if (!batch.is_ok()) {
+    *why = batch.status().message();
+    return ErrorCode::kCorruptMessage;
+  }
+  if (batch->size() != records.size()) {
+    *why = "Produce v3+ carries exactly one record batch per partition";
+    return ErrorCode::kInvalidRecord;
+  }
+  if (batch->record_count() <= 0 ||
+      batch->record_count() != int64_t{batch->last_offset_delta()} + 1) {
+    *why = "record count " + std::to_string(batch->record_count()) +
+           " does not match lastOffsetDelta " + std::to_string(batch->last_offset_delta());
+    return ErrorCode::kInvalidRecord;
+  }
+  if (batch->is_control()) {
+    *why = "clients may not produce control batches";
+    return ErrorCode::kInvalidRecord;
+  }
+  if (batch->is_transactional()) {
+    *why = "transactions are not supported";
+    return ErrorCode::kInvalidRecord;
+  }
+  if (batch->compression() > kZstd) {
+    *why = "unknown compression codec " + std::to_string(batch->compression());
+    return ErrorCode::kInvalidRecord;
+  }
+  if (batch->compression() == kZstd && version < kFirstZstdVersion) {
+    *why = "zstd needs Produce v7 or later";
+    return ErrorCode::kUnsupportedCompressionType;
+  }
+  return ErrorCode::kNone;
+}
+
+}  // namespace
+
+asio::awaitable<HandlerResult> handle_produce(BrokerContext& context, Request& request) {
+  auto decoded = decode_body<protocol::ProduceRequest>(request);
+  if (!decoded.is_ok()) co_return decoded.status();
+  const auto& body = *decoded;
+  const int16_t version = request.header.api_version;
+  const bool acks_valid = body.acks == -1 || body.acks == 0 || body.acks == 1;
+
+  ProduceResponse response;
+  response.responses.reserve(body.topic_data.size());
+  std::vector<PartitionWork> work;
+  for (const auto& topic : body.topic_data) {
+    auto& topic_response = response.responses.emplace_back();
+    topic_response.name = topic.name;
+    topic_response.partition_responses.reserve(topic.partition_data.size());
+    for (const auto& data : topic.partition_data) {
+      auto* partition_response = &topic_response.partition_responses.emplace_back();
+      partition_response->index = data.index;
+      if (!acks_valid) {
+        fail(partition_response, ErrorCode::kInvalidRequiredAcks,
+             "acks must be -1, 0 or 1, not " + std::to_string(body.acks));
+        continue;
+      }
+      ErrorCode error = ErrorCode::kNone;
+      auto partition = find_partition(context, topic.name, data.index, true, &error);
+      if (!partition) {
+        fail(partition_response, error,
+             "no partition " + topic.name + "-" + std::to_string(data.index));
+        continue;
+      }
+      std::string why;
+      const std::string_view records = data.records.value_or(std::string_view());
+      if (records.empty()) {
+        fail(partition_response, ErrorCode::kInvalidRecord, "no records");
+        continue;
+      }
+      if (error = check_batch(records, version, &why); error != ErrorCode::kNone) {
+        fail(partition_response, error, why);
+        continue;
+      }
+      // The records view points into the frame we own: stamp offsets in place.
+      char* bytes = request.frame->data() + (records.data() - request.frame->data());
+      work.push_back(
+          {std::move(partition), std::span<char>(bytes, records.size()), partition_response});
+    }
+  }
+
+  std::vector<std::function<void()>> jobs;
+  for (auto& item : work) {
+    jobs.push_back([&item] {
+      auto appended = item.partition->append(item.records);
+      if (!appended.is_ok()) {
+        fail(item.response, error_code_for(appended.status()), appended.status().message());
+        return;
+      }
+      item.response->base_offset = appended->base_offset;
+      item.response->log_append_time_ms = appended->log_append_time;
+      item.response->log_start_offset = appended->log_start_offset;
+    });
+  }
+  co_await run_blocking(context.blocking_pool, std::move(jobs));
+
+  if (body.acks == 0) co_return std::optional<std::string>();
+  co_return std::optional<std::string>(encode_body(response, version));
+}
+
+}  // namespace sluice::kafka::server

@@ -1,0 +1,138 @@
+#include "kafka/server/listener.h"
+
+#include "common/coding.h"
+#include "common/log.h"
+#include "kafka/protocol/wire.h"
+
+namespace sluice::kafka::server {
+
+using asio::ip::tcp;
+
+KafkaListener::KafkaListener(asio::io_context& io, RequestDispatcher& dispatcher,
+                             ListenerOptions options)
+    : io_(io), dispatcher_(dispatcher), options_(std::move(options)), acceptor_(io) {}
+
+KafkaListener::~KafkaListener() {
+  stop();
+}
+
+Status KafkaListener::start() {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(options_.host, ec);
+  if (ec)
+    return Status::invalid_argument("kafka listener host '" + options_.host + "': " + ec.message());
+  const tcp::endpoint endpoint(address, options_.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::io_error("kafka listener " + options_.host + ":" +
+                            std::to_string(options_.port) + ": " + ec.message());
+  }
+  port_ = acceptor_.local_endpoint().port();
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+  log::get("kafka")->info("listening address={}:{}", options_.host, port_);
+  return Status::ok();
+}
+
+void KafkaListener::stop() {
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+  std::lock_guard lock(connections_mu_);
+  for (const auto& socket : connections_) socket->close(ec);
+}
+
+size_t KafkaListener::open_connections() const {
+  std::lock_guard lock(connections_mu_);
+  return connections_.size();
+}
+
+asio::awaitable<void> KafkaListener::accept_loop() {
+  while (acceptor_.is_open()) {
+    // Each connection runs on its own strand: its coroutine and the timers and wake-ups
+    // of its long-polling fetches never race.
+    auto socket = std::make_shared<tcp::socket>(asio::make_strand(io_));
+    boost::system::error_code ec;
+    co_await acceptor_.async_accept(*socket, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      log::get("kafka")->warn("accept failed error=\"{}\"", ec.message());
+      continue;
+    }
+    socket->set_option(tcp::no_delay(true), ec);
+    {
+      std::lock_guard lock(connections_mu_);
+      connections_.insert(socket);
+    }
+    asio::co_spawn(socket->get_executor(), serve(socket), asio::detached);
+  }
+}
+
+asio::awaitable<void> KafkaListener::serve(std::shared_ptr<tcp::socket> socket) {
+  boost::system::error_code ec;
+  const auto remote = socket->remote_endpoint(ec);
+  const std::string peer =
+      ec ? "unknown" : remote.address().to_string() + ":" + std::to_string(remote.port());
+  try {
+    while (co_await serve_one(*socket, peer)) {
+    }
+  } catch (const boost::system::system_error& error) {
+    // The peer went away mid-frame or the listener stopped: nothing to answer.
+    if (error.code() != asio::error::eof && error.code() != asio::error::operation_aborted &&
+        error.code() != asio::error::connection_reset) {
+      log::get("kafka")->info("connection closed peer={} reason=\"{}\"", peer, error.what());
+    }
+  }
+  socket->close(ec);
+  std::lock_guard lock(connections_mu_);
+  connections_.erase(socket);
+}
+
+asio::awaitable<bool> KafkaListener::serve_one(tcp::socket& socket, const std::string& peer) {
+  char size_bytes[4];
+  co_await asio::async_read(socket, asio::buffer(size_bytes), asio::use_awaitable);
+  const auto size = static_cast<int32_t>(load_be32(size_bytes));
+  // The smallest header is api_key, api_version and correlation_id: 8 bytes. Check the
+  // size before allocating anything for the frame.
+  if (size < 8 || size > options_.max_request_bytes) {
+    log::get("kafka")->warn("closing connection peer={} reason=\"frame size {} outside [8, {}]\"",
+                            peer, size, options_.max_request_bytes);
+    co_return false;
+  }
+  std::string frame(static_cast<size_t>(size), '\0');
+  co_await asio::async_read(socket, asio::buffer(frame), asio::use_awaitable);
+
+  protocol::Reader reader(frame);
+  Request request;
+  if (Status status = protocol::decode_request_header(reader, &request.header); !status.is_ok()) {
+    log::get("kafka")->warn("closing connection peer={} reason=\"bad request header: {}\"", peer,
+                            status.message());
+    co_return false;
+  }
+  request.frame = &frame;
+  request.body_offset = frame.size() - reader.remaining();
+  request.client_address = peer;
+  const protocol::RequestHeader header = request.header;
+  auto response = co_await dispatcher_.dispatch(std::move(request));
+  if (!response.is_ok()) {
+    log::get("kafka")->warn(
+        "closing connection peer={} api_key={} api_version={} correlation_id={} reason=\"{}\"",
+        peer, header.api_key, header.api_version, header.correlation_id,
+        response.status().message());
+    co_return false;
+  }
+  if (!response->has_value()) co_return true;
+
+  std::string bytes;
+  protocol::Writer out(&bytes);
+  out.write_int32(0);  // size, filled in below
+  protocol::ResponseHeader{header.correlation_id}.encode(
+      out, protocol::response_header_version(header.api_key, header.api_version));
+  bytes += **response;
+  store_be32(bytes.data(), static_cast<uint32_t>(bytes.size() - 4));
+  co_await asio::async_write(socket, asio::buffer(bytes), asio::use_awaitable);
+  co_return true;
+}
+
+}  // namespace sluice::kafka::server
