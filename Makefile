@@ -6,7 +6,7 @@ ASAN_BUILD_DIR ?= build-asan
 FUZZ_BUILD_DIR ?= build-fuzz
 # Seconds each fuzz target runs in `make fuzz` (CI keeps it short; run longer by hand).
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := kafka_request_fuzz record_batch_fuzz segment_recovery_fuzz
+FUZZ_TARGETS := kafka_request_fuzz record_batch_fuzz segment_recovery_fuzz sqs_request_fuzz
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 # CTest parallelism; tests that start servers pick free ports, so they may overlap.
@@ -19,7 +19,8 @@ DEB_PACKAGES := \
 	libgtest-dev libgmock-dev libbenchmark-dev \
 	libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libboost-dev \
 	kcat python3-pytest python3-confluent-kafka python3-kafka \
-	python3-snappy python3-lz4 python3-zstandard
+	python3-snappy python3-lz4 python3-zstandard \
+	libssl-dev
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSLUICE_WERROR=ON
 

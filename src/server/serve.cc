@@ -8,6 +8,8 @@
 #include "common/asio.h"
 #include "common/file.h"
 #include "common/log.h"
+#include "groups/group_coordinator.h"
+#include "groups/offset_store.h"
 #include "kafka/server/broker.h"
 #include "kafka/server/listener.h"
 #include "server/data_dir_lock.h"
@@ -75,6 +77,12 @@ void add_serve_command(CLI::App& app, int* exit_code) {
                    "How often retention runs over every partition")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  serve
+      ->add_option("--group-initial-rebalance-delay-ms", options->group_initial_rebalance_delay_ms,
+                   "How long a new consumer group waits for more members before its first "
+                   "generation (Kafka's group.initial.rebalance.delay.ms)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   serve->add_option("--ports-file", options->ports_file,
                     "Write the bound listener ports here once open (for tests using port 0)");
   serve->callback([options, exit_code] { *exit_code = run_serve(*options); });
@@ -93,6 +101,16 @@ asio::awaitable<void> retention_loop(topics::TopicManager& topics,
     if (!removed.is_ok()) {
       log::get("server")->warn("retention failed error=\"{}\"", removed.status().to_string());
     }
+  }
+}
+
+// Expires consumer-group members and completes rebalances whose time is up.
+asio::awaitable<void> group_tick_loop(groups::GroupCoordinator& coordinator) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (true) {
+    timer.expires_after(std::chrono::milliseconds(100));
+    co_await timer.async_wait(asio::use_awaitable);
+    coordinator.tick(kafka::server::monotonic_ms());
   }
 }
 
@@ -132,6 +150,13 @@ int run_serve(const ServeOptions& options) {
       topics::TopicManager::open(std::filesystem::path(options.data_dir) / "topics", defaults);
   if (!topics.is_ok()) return fail(topics.status());
 
+  auto offsets = groups::OffsetStore::open(
+      std::filesystem::path(options.data_dir) / "groups" / "offsets", defaults.log);
+  if (!offsets.is_ok()) return fail(offsets.status());
+  groups::GroupConfig group_config;
+  group_config.initial_rebalance_delay_ms = options.group_initial_rebalance_delay_ms;
+  groups::GroupCoordinator coordinator(**offsets, group_config);
+
   asio::io_context io;
   // Appends wait for fdatasync on these threads; many of them let group commit gather
   // appends from many connections into one sync.
@@ -139,8 +164,8 @@ int run_serve(const ServeOptions& options) {
 
   kafka::server::BrokerOptions broker_options;
   broker_options.auto_create_topics = options.auto_create_topics;
-  kafka::server::KafkaBroker broker(
-      kafka::server::BrokerContext{**topics, blocking_pool, broker_options});
+  kafka::server::KafkaBroker broker(kafka::server::BrokerContext{**topics, coordinator, **offsets,
+                                                                 blocking_pool, broker_options});
   kafka::server::ListenerOptions listener_options;
   listener_options.host = kafka_address->host;
   listener_options.port = kafka_address->port;
@@ -160,6 +185,7 @@ int run_serve(const ServeOptions& options) {
   asio::co_spawn(io,
                  retention_loop(**topics, std::chrono::milliseconds(options.retention_check_ms)),
                  asio::detached);
+  asio::co_spawn(io, group_tick_loop(coordinator), asio::detached);
   const unsigned io_threads = std::max(2u, std::thread::hardware_concurrency());
   std::vector<std::thread> threads;
   for (unsigned i = 0; i < io_threads; ++i) threads.emplace_back([&io] { io.run(); });

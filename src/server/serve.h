@@ -29,6 +29,7 @@ struct ServeOptions {
   bool auto_create_topics = true;
   int64_t max_request_bytes = 100 << 20;
   int64_t retention_check_ms = 5 * 60 * 1000;
+  int64_t group_initial_rebalance_delay_ms = 3000;
   // When set, the bound ports are written here once the listeners are open, as
   // "kafka=PORT" lines: tests start brokers on port 0 and read the real ports back.
   std::string ports_file;

@@ -4,6 +4,7 @@
 
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "storage/record_reader.h"
 
 namespace sluice::storage {
 
@@ -84,26 +85,10 @@ Result<std::optional<TimestampedOffset>> RecordBatchView::first_record_at_or_aft
   if (compression() != 0 || has_log_append_time()) {
     return Found(TimestampedOffset{base_offset(), max_timestamp()});
   }
-  // Record: length varint, attributes i8, timestampDelta varlong, offsetDelta varint, ...
-  std::string_view records = bytes_.substr(kBatchHeaderSize);
-  for (int32_t i = 0; i < record_count(); ++i) {
-    auto length = get_varint(&records);
-    if (!length || *length < 0 || static_cast<uint64_t>(*length) > records.size()) {
-      return Status::corruption("record " + std::to_string(i) + " has a bad length");
-    }
-    std::string_view record = records.substr(0, *length);
-    records.remove_prefix(*length);
-    if (record.empty()) return Status::corruption("record " + std::to_string(i) + " is empty");
-    record.remove_prefix(1);  // attributes
-    auto timestamp_delta = get_varint(&record);
-    auto offset_delta = get_varint(&record, 5);
-    if (!timestamp_delta || !offset_delta) {
-      return Status::corruption("record " + std::to_string(i) + " has a bad header");
-    }
-    const int64_t record_timestamp = base_timestamp() + *timestamp_delta;
-    if (record_timestamp >= timestamp) {
-      return Found(TimestampedOffset{base_offset() + *offset_delta, record_timestamp});
-    }
+  SLUICE_ASSIGN_OR_RETURN(auto records, read_records(*this));
+  for (const auto& record : records) {
+    if (record.timestamp >= timestamp)
+      return Found(TimestampedOffset{record.offset, record.timestamp});
   }
   return Found();
 }

@@ -36,6 +36,22 @@ asio::awaitable<HandlerResult> KafkaBroker::dispatch(Request request) {
       co_return co_await handle_delete_topics(context_, request);
     case ApiKey::kFindCoordinator:
       co_return co_await handle_find_coordinator(context_, request);
+    case ApiKey::kJoinGroup:
+      co_return co_await handle_join_group(context_, request);
+    case ApiKey::kSyncGroup:
+      co_return co_await handle_sync_group(context_, request);
+    case ApiKey::kHeartbeat:
+      co_return co_await handle_heartbeat(context_, request);
+    case ApiKey::kLeaveGroup:
+      co_return co_await handle_leave_group(context_, request);
+    case ApiKey::kListGroups:
+      co_return co_await handle_list_groups(context_, request);
+    case ApiKey::kDescribeGroups:
+      co_return co_await handle_describe_groups(context_, request);
+    case ApiKey::kOffsetCommit:
+      co_return co_await handle_offset_commit(context_, request);
+    case ApiKey::kOffsetFetch:
+      co_return co_await handle_offset_fetch(context_, request);
     default:
       break;
   }

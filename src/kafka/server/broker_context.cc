@@ -1,6 +1,7 @@
 #include "kafka/server/broker_context.h"
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 
 namespace sluice::kafka::server {
@@ -25,6 +26,43 @@ ErrorCode error_code_for(const Status& status) {
       return ErrorCode::kInvalidRequest;
     case StatusCode::kFailedPrecondition:
     case StatusCode::kIoError:
+      return ErrorCode::kKafkaStorageError;
+  }
+  return ErrorCode::kUnknownServerError;
+}
+
+int64_t monotonic_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+ErrorCode error_code_for(groups::GroupError error) {
+  using groups::GroupError;
+  switch (error) {
+    case GroupError::kNone:
+      return ErrorCode::kNone;
+    case GroupError::kUnknownMemberId:
+      return ErrorCode::kUnknownMemberId;
+    case GroupError::kIllegalGeneration:
+      return ErrorCode::kIllegalGeneration;
+    case GroupError::kRebalanceInProgress:
+      return ErrorCode::kRebalanceInProgress;
+    case GroupError::kInconsistentGroupProtocol:
+      return ErrorCode::kInconsistentGroupProtocol;
+    case GroupError::kInvalidSessionTimeout:
+      return ErrorCode::kInvalidSessionTimeout;
+    case GroupError::kMemberIdRequired:
+      return ErrorCode::kMemberIdRequired;
+    case GroupError::kFencedInstanceId:
+      return ErrorCode::kFencedInstanceId;
+    case GroupError::kInvalidGroupId:
+      return ErrorCode::kInvalidGroupId;
+    case GroupError::kGroupIdNotFound:
+      return ErrorCode::kGroupIdNotFound;
+    case GroupError::kNonEmptyGroup:
+      return ErrorCode::kNonEmptyGroup;
+    case GroupError::kStorageError:
       return ErrorCode::kKafkaStorageError;
   }
   return ErrorCode::kUnknownServerError;

@@ -11,6 +11,8 @@
 
 #include "common/asio.h"
 #include "common/status.h"
+#include "groups/group_coordinator.h"
+#include "groups/offset_store.h"
 #include "kafka/protocol/errors.h"
 #include "kafka/protocol/wire.h"
 #include "kafka/server/listener.h"
@@ -29,9 +31,43 @@ struct BrokerOptions {
 
 struct BrokerContext {
   topics::TopicManager& topics;
+  groups::GroupCoordinator& groups;
+  groups::OffsetStore& offsets;
   asio::thread_pool& blocking_pool;  // appends wait for fsync here, never on a network thread
   BrokerOptions options;
 };
+
+// Milliseconds on the monotonic clock: group session and rebalance timeouts.
+int64_t monotonic_ms();
+
+// Kafka's error code for a group coordinator outcome.
+protocol::ErrorCode error_code_for(groups::GroupError error);
+
+// Starts an operation that reports through a callback and suspends until it does; the
+// coroutine resumes on its own executor whichever thread ran the callback. (A timer that
+// never expires on its own stands in for async_initiate, which GCC 12 miscompiles when its
+// initiation captures state in a coroutine frame.)
+template <typename T>
+asio::awaitable<T> await_callback(std::function<void(std::function<void(T)>)> start) {
+  auto executor = co_await asio::this_coro::executor;
+  struct State {
+    explicit State(asio::any_io_executor ex)
+        : wake(std::move(ex), asio::steady_timer::time_point::max()) {}
+    std::optional<T> value;
+    asio::steady_timer wake;
+  };
+  auto state = std::make_shared<State>(executor);
+  start([state, executor](T value) {
+    asio::post(executor, [state, value = std::move(value)]() mutable {
+      state->value = std::move(value);
+      state->wake.cancel();
+    });
+  });
+  boost::system::error_code ec;
+  while (!state->value)
+    co_await state->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_return std::move(*state->value);
+}
 
 using HandlerResult = Result<std::optional<std::string>>;
 
@@ -75,5 +111,13 @@ asio::awaitable<HandlerResult> handle_list_offsets(BrokerContext& context, Reque
 asio::awaitable<HandlerResult> handle_create_topics(BrokerContext& context, Request& request);
 asio::awaitable<HandlerResult> handle_delete_topics(BrokerContext& context, Request& request);
 asio::awaitable<HandlerResult> handle_find_coordinator(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_join_group(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_sync_group(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_heartbeat(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_leave_group(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_list_groups(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_describe_groups(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_offset_commit(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_offset_fetch(BrokerContext& context, Request& request);
 
 }  // namespace sluice::kafka::server
