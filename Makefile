@@ -20,7 +20,7 @@ DEB_PACKAGES := \
 	libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libboost-dev \
 	kcat python3-pytest python3-confluent-kafka python3-kafka \
 	python3-snappy python3-lz4 python3-zstandard \
-	libssl-dev
+	libssl-dev nodejs
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSLUICE_WERROR=ON
 
@@ -40,6 +40,11 @@ deps:
 	else \
 		echo "deps: all $(words $(DEB_PACKAGES)) packages present"; \
 	fi
+	@# npm comes inside NodeSource's nodejs package where that is installed (and conflicts
+	@# with Debian's npm package); Debian's own nodejs needs the separate npm package.
+	@command -v npm >/dev/null || { \
+		if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends npm; }
 
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
