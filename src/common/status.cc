@@ -24,6 +24,12 @@ std::string_view status_code_name(StatusCode code) {
       return "FailedPrecondition";
     case StatusCode::kIoError:
       return "IoError";
+    case StatusCode::kOutOfOrderSequence:
+      return "OutOfOrderSequence";
+    case StatusCode::kProducerFenced:
+      return "ProducerFenced";
+    case StatusCode::kUnknownProducer:
+      return "UnknownProducer";
   }
   return "Unknown";
 }

@@ -24,6 +24,10 @@ enum class StatusCode {
   kAlreadyExists,       // creating something that exists
   kFailedPrecondition,  // the object is in a state that forbids the call (e.g. offline)
   kIoError,             // the operating system reported an I/O failure
+  // Idempotent producers (record batch producer id, epoch and sequence):
+  kOutOfOrderSequence,  // a gap or reordering in a producer's sequence numbers
+  kProducerFenced,      // a batch from an older epoch of the producer id
+  kUnknownProducer,     // a producer id the log has no state for, not starting at 0
 };
 
 std::string_view status_code_name(StatusCode code);
@@ -47,6 +51,15 @@ class [[nodiscard]] Status {
     return {StatusCode::kFailedPrecondition, std::move(msg)};
   }
   static Status io_error(std::string msg) { return {StatusCode::kIoError, std::move(msg)}; }
+  static Status out_of_order_sequence(std::string msg) {
+    return {StatusCode::kOutOfOrderSequence, std::move(msg)};
+  }
+  static Status producer_fenced(std::string msg) {
+    return {StatusCode::kProducerFenced, std::move(msg)};
+  }
+  static Status unknown_producer(std::string msg) {
+    return {StatusCode::kUnknownProducer, std::move(msg)};
+  }
   // An I/O error carrying strerror(err) after the context, e.g. "fdatasync 0.log: No space left".
   static Status from_errno(std::string_view context, int err);
 

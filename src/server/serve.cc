@@ -14,6 +14,7 @@
 #include "kafka/server/listener.h"
 #include "server/data_dir_lock.h"
 #include "storage/fsync_policy.h"
+#include "topics/producer_id_allocator.h"
 #include "topics/topic_manager.h"
 
 namespace sluice::server {
@@ -156,6 +157,9 @@ int run_serve(const ServeOptions& options) {
   groups::GroupConfig group_config;
   group_config.initial_rebalance_delay_ms = options.group_initial_rebalance_delay_ms;
   groups::GroupCoordinator coordinator(**offsets, group_config);
+  auto producer_ids =
+      topics::ProducerIdAllocator::open(std::filesystem::path(options.data_dir) / "producer-ids");
+  if (!producer_ids.is_ok()) return fail(producer_ids.status());
 
   asio::io_context io;
   // Appends wait for fdatasync on these threads; many of them let group commit gather
@@ -164,8 +168,8 @@ int run_serve(const ServeOptions& options) {
 
   kafka::server::BrokerOptions broker_options;
   broker_options.auto_create_topics = options.auto_create_topics;
-  kafka::server::KafkaBroker broker(kafka::server::BrokerContext{**topics, coordinator, **offsets,
-                                                                 blocking_pool, broker_options});
+  kafka::server::KafkaBroker broker(kafka::server::BrokerContext{
+      **topics, coordinator, **offsets, **producer_ids, blocking_pool, broker_options});
   kafka::server::ListenerOptions listener_options;
   listener_options.host = kafka_address->host;
   listener_options.port = kafka_address->port;

@@ -131,6 +131,7 @@ Status PartitionLog::load() {
   SLUICE_RETURN_IF_ERROR(segments_.rbegin()->second->sync());
   durable_offset_.store(end);
   last_flush_ms_.store(clock_());
+  SLUICE_RETURN_IF_ERROR(rebuild_producer_state());
 
   if (recovery_.clean_shutdown) {
     if (::unlink(marker.c_str()) != 0)
@@ -237,57 +238,133 @@ Result<AppendResult> PartitionLog::append(std::span<char> data, int32_t leader_e
   // Checking CRCs is the costly part of an append; do it before taking the writer lock.
   SLUICE_ASSIGN_OR_RETURN(auto batches, split_batches(std::string_view(data.data(), data.size()),
                                                       config.max_batch_bytes));
-  AppendResult result;
-  int64_t next;
-  {
-    // Counted from before the lock to after the write, so that a sync leader can wait for
-    // appends already on their way (see sync_to).
-    appends_in_flight_.fetch_add(1, std::memory_order_acq_rel);
-    struct Done {
-      std::atomic<int>& count;
-      ~Done() { count.fetch_sub(1, std::memory_order_acq_rel); }
-    } done{appends_in_flight_};
-    std::lock_guard lock(append_mu_);
-    SLUICE_RETURN_IF_ERROR(check_writable());
-    const int64_t now = clock_();
-    int64_t record_span = 0;
-    int64_t incoming_timestamp = now;
-    if (config.timestamp_type == TimestampType::kCreateTime) {
-      incoming_timestamp = -1;
-      for (const auto& batch : batches) {
-        incoming_timestamp = std::max(incoming_timestamp, batch.max_timestamp());
-      }
-    }
-    for (const auto& batch : batches) record_span += batch.last_offset_delta() + int64_t{1};
-    if (should_roll(data.size(), next_offset_.load() + record_span - 1, incoming_timestamp)) {
-      SLUICE_RETURN_IF_ERROR(roll());
-    }
-    next = next_offset_.load();
-    result.base_offset = next;
-    std::vector<BatchInfo> infos;
-    infos.reserve(batches.size());
-    for (const auto& batch : batches) {
-      char* bytes = data.data() + (batch.bytes().data() - data.data());
-      stamp_base_offset(bytes, next);
-      stamp_leader_epoch(bytes, leader_epoch);
-      if (config.timestamp_type == TimestampType::kLogAppendTime) {
-        stamp_log_append_time(bytes, batch.size(), now);
-        result.log_append_time = now;
-      }
-      infos.push_back(
-          {next, next + batch.last_offset_delta(), batch.max_timestamp(), batch.size()});
-      next += batch.last_offset_delta() + int64_t{1};
-    }
-    SLUICE_RETURN_IF_ERROR(
-        active_segment()->append(std::string_view(data.data(), data.size()), infos));
-    next_offset_.store(next, std::memory_order_release);
-    result.last_offset = next - 1;
-    result.log_start_offset = log_start_offset();
-  }
+  SLUICE_ASSIGN_OR_RETURN(AppendResult result, write_batches(data, batches, leader_epoch, config));
   // Under fsync=interval a LogFlusher syncs in the background: flushing here would stall
-  // this appender for a whole interval's worth of dirty data.
-  if (config.fsync.kind == FsyncPolicy::Kind::kAlways) SLUICE_RETURN_IF_ERROR(sync_to(next));
+  // this appender for a whole interval's worth of dirty data. A duplicate waits too: its
+  // original may still be waiting for its own fsync.
+  if (config.fsync.kind == FsyncPolicy::Kind::kAlways) {
+    SLUICE_RETURN_IF_ERROR(sync_to(result.last_offset + 1));
+  }
   return result;
+}
+
+Result<std::optional<ProducerBatch>> PartitionLog::check_producer_sequences(
+    const std::vector<RecordBatchView>& batches) const {
+  std::optional<ProducerBatch> repeated;
+  int idempotent = 0;
+  for (const auto& batch : batches) {
+    if (batch.producer_id() < 0) continue;
+    if (++idempotent > 1) {
+      return Status::invalid_argument("at most one idempotent batch per append");
+    }
+    const int32_t first = batch.base_sequence();
+    const int32_t last = last_sequence_of(first, batch.last_offset_delta());
+    const std::string who = "producer " + std::to_string(batch.producer_id()) + " epoch " +
+                            std::to_string(batch.producer_epoch()) + " sequence " +
+                            std::to_string(first);
+    ProducerBatch original;
+    switch (producers_.check(batch.producer_id(), batch.producer_epoch(), first, last, &original)) {
+      case SequenceVerdict::kAppend:
+        break;
+      case SequenceVerdict::kDuplicate:
+        if (batches.size() > 1) {
+          return Status::out_of_order_sequence(who + ": a retried batch among others");
+        }
+        repeated = original;
+        break;
+      case SequenceVerdict::kOutOfOrder:
+        return Status::out_of_order_sequence(who + " does not follow the last one written");
+      case SequenceVerdict::kFenced:
+        return Status::producer_fenced(who + " is older than the producer's current epoch");
+      case SequenceVerdict::kUnknownProducer:
+        return Status::unknown_producer(who + ": no state for this producer");
+    }
+  }
+  return repeated;
+}
+
+Result<AppendResult> PartitionLog::write_batches(std::span<char> data,
+                                                 const std::vector<RecordBatchView>& batches,
+                                                 int32_t leader_epoch, const LogConfig& config) {
+  // Counted from before the lock to after the write, so that a sync leader can wait for
+  // appends already on their way (see sync_to).
+  appends_in_flight_.fetch_add(1, std::memory_order_acq_rel);
+  struct Done {
+    std::atomic<int>& count;
+    ~Done() { count.fetch_sub(1, std::memory_order_acq_rel); }
+  } done{appends_in_flight_};
+  std::lock_guard lock(append_mu_);
+  SLUICE_RETURN_IF_ERROR(check_writable());
+  AppendResult result;
+  result.log_start_offset = log_start_offset();
+  SLUICE_ASSIGN_OR_RETURN(auto repeated, check_producer_sequences(batches));
+  if (repeated) {
+    result.base_offset = repeated->base_offset;
+    result.last_offset = repeated->last_offset;
+    result.duplicate = true;
+    return result;
+  }
+
+  const int64_t now = clock_();
+  int64_t record_span = 0;
+  int64_t incoming_timestamp = now;
+  if (config.timestamp_type == TimestampType::kCreateTime) {
+    incoming_timestamp = -1;
+    for (const auto& batch : batches) {
+      incoming_timestamp = std::max(incoming_timestamp, batch.max_timestamp());
+    }
+  }
+  for (const auto& batch : batches) record_span += batch.last_offset_delta() + int64_t{1};
+  if (should_roll(data.size(), next_offset_.load() + record_span - 1, incoming_timestamp)) {
+    SLUICE_RETURN_IF_ERROR(roll());
+  }
+  int64_t next = next_offset_.load();
+  result.base_offset = next;
+  std::vector<BatchInfo> infos;
+  infos.reserve(batches.size());
+  for (const auto& batch : batches) {
+    char* bytes = data.data() + (batch.bytes().data() - data.data());
+    stamp_base_offset(bytes, next);
+    stamp_leader_epoch(bytes, leader_epoch);
+    if (config.timestamp_type == TimestampType::kLogAppendTime) {
+      stamp_log_append_time(bytes, batch.size(), now);
+      result.log_append_time = now;
+    }
+    infos.push_back({next, next + batch.last_offset_delta(), batch.max_timestamp(), batch.size()});
+    next += batch.last_offset_delta() + int64_t{1};
+  }
+  SLUICE_RETURN_IF_ERROR(
+      active_segment()->append(std::string_view(data.data(), data.size()), infos));
+  for (size_t i = 0; i < batches.size(); ++i) {
+    const auto& batch = batches[i];
+    producers_.record(
+        batch.producer_id(), batch.producer_epoch(),
+        {batch.base_sequence(), last_sequence_of(batch.base_sequence(), batch.last_offset_delta()),
+         infos[i].base_offset, infos[i].last_offset});
+  }
+  next_offset_.store(next, std::memory_order_release);
+  result.last_offset = next - 1;
+  return result;
+}
+
+Status PartitionLog::rebuild_producer_state() {
+  producers_.clear();
+  std::vector<std::shared_ptr<Segment>> segments;
+  {
+    std::shared_lock lock(segments_mu_);
+    for (const auto& [base, segment] : segments_) segments.push_back(segment);
+  }
+  for (const auto& segment : segments) {
+    SLUICE_RETURN_IF_ERROR(segment->for_each_batch([this](const BatchLocation& batch) {
+      producers_.record(
+          batch.producer_id, batch.producer_epoch,
+          {batch.base_sequence,
+           last_sequence_of(batch.base_sequence,
+                            static_cast<int32_t>(batch.last_offset - batch.base_offset)),
+           batch.base_offset, batch.last_offset});
+    }));
+  }
+  return Status::ok();
 }
 
 Status PartitionLog::sync_to(int64_t offset) {
@@ -500,6 +577,7 @@ Status PartitionLog::truncate_to(int64_t offset) {
   const int64_t end = active->next_offset();
   next_offset_.store(end, std::memory_order_release);
   if (durable_offset_.load() > end) durable_offset_.store(end);
+  SLUICE_RETURN_IF_ERROR(rebuild_producer_state());
   if (log_start_offset() > end) {
     SLUICE_RETURN_IF_ERROR(persist_log_start_offset(end));
     log_start_offset_.store(end);

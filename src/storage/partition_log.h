@@ -25,6 +25,8 @@
 
 #include "common/status.h"
 #include "storage/fsync_policy.h"
+#include "storage/producer_state.h"
+#include "storage/record_batch.h"
 #include "storage/segment.h"
 
 namespace sluice::storage {
@@ -50,6 +52,9 @@ struct AppendResult {
   int64_t last_offset = 0;       // offset of the last record appended
   int64_t log_append_time = -1;  // the stamped time under LogAppendTime, else -1
   int64_t log_start_offset = 0;
+  // The batch repeated an idempotent producer's batch already in the log: nothing was
+  // written and the offsets are those of the original.
+  bool duplicate = false;
 };
 
 struct ReadOptions {
@@ -95,6 +100,10 @@ class PartitionLog {
   // limit), stamps base offsets, `leader_epoch` and, under LogAppendTime, the append time,
   // then writes them. Nothing is written if any batch is bad. Under fsync=always it returns
   // only once the bytes are durable. `batches` is modified in place by the stamping.
+  // A batch with a producer id (an idempotent producer; at most one per call) is checked
+  // against that producer's sequence: a retry of a recent batch returns the original's
+  // offsets with `duplicate` set; a gap is OutOfOrderSequence, an old epoch
+  // ProducerFenced, an unknown producer not starting at 0 UnknownProducer.
   Result<AppendResult> append(std::span<char> batches, int32_t leader_epoch);
 
   // Whole batches starting with the one holding `offset`. OutOfRange when offset is below
@@ -145,6 +154,17 @@ class PartitionLog {
   PartitionLog(std::filesystem::path dir, const LogConfig& config, Clock clock);
 
   Status load();
+  // Replays every batch header into producers_. REQUIRES: append_mu_ held, or no other
+  // thread has the log yet.
+  Status rebuild_producer_state();
+  // The batch among `batches` that repeats a recent idempotent batch, if any; an error for
+  // a sequence gap, a fenced epoch or an unknown producer. REQUIRES: append_mu_ held.
+  Result<std::optional<ProducerBatch>> check_producer_sequences(
+      const std::vector<RecordBatchView>& batches) const;
+  // Stamps and writes validated batches under the writer lock (or finds them repeated).
+  Result<AppendResult> write_batches(std::span<char> data,
+                                     const std::vector<RecordBatchView>& batches,
+                                     int32_t leader_epoch, const LogConfig& config);
   Status check_writable() const;
   bool should_roll(uint64_t incoming_bytes, int64_t incoming_last_offset,
                    int64_t incoming_timestamp) const;
@@ -165,8 +185,9 @@ class PartitionLog {
   mutable std::mutex config_mu_;
   LogConfig config_;  // GUARDED_BY(config_mu_)
 
-  std::mutex append_mu_;  // one writer at a time
-  bool closed_ = false;   // GUARDED_BY(append_mu_)
+  std::mutex append_mu_;          // one writer at a time
+  bool closed_ = false;           // GUARDED_BY(append_mu_)
+  ProducerStateTable producers_;  // GUARDED_BY(append_mu_)
 
   mutable std::shared_mutex segments_mu_;
   std::map<int64_t, std::shared_ptr<Segment>> segments_;  // GUARDED_BY(segments_mu_)

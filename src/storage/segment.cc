@@ -361,6 +361,9 @@ Result<BatchLocation> Segment::read_header(uint64_t position, uint64_t end_posit
       location.base_offset + static_cast<int32_t>(load_be32(header + kLastOffsetDeltaPos));
   location.max_timestamp = static_cast<int64_t>(load_be64(header + kMaxTimestampPos));
   location.size = static_cast<uint32_t>(length + kLogOverhead);
+  location.producer_id = static_cast<int64_t>(load_be64(header + kProducerIdPos));
+  location.producer_epoch = static_cast<int16_t>(load_be16(header + kProducerEpochPos));
+  location.base_sequence = static_cast<int32_t>(load_be32(header + kBaseSequencePos));
   return location;
 }
 
@@ -391,6 +394,16 @@ Result<uint32_t> Segment::extent(const BatchLocation& first, uint64_t end_positi
     position += batch.size;
   }
   return static_cast<uint32_t>(total);
+}
+
+Status Segment::for_each_batch(const std::function<void(const BatchLocation&)>& visit) const {
+  const uint64_t end = size();
+  for (uint64_t position = 0; position < end;) {
+    SLUICE_ASSIGN_OR_RETURN(BatchLocation batch, read_header(position, end));
+    visit(batch);
+    position += batch.size;
+  }
+  return Status::ok();
 }
 
 Status Segment::read(uint64_t position, size_t n, char* out) const {

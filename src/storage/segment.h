@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,9 @@ struct BatchLocation {
   int64_t last_offset = 0;
   int64_t max_timestamp = -1;
   uint32_t size = 0;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t base_sequence = -1;
 };
 
 // What opening a segment found and repaired.
@@ -111,6 +115,8 @@ class Segment {
   Result<uint32_t> extent(const BatchLocation& first, uint64_t end_position, int64_t max_bytes,
                           int64_t max_offset) const;
   Status read(uint64_t position, size_t n, char* out) const;
+  // Calls `visit` with the header of every batch, in order.
+  Status for_each_batch(const std::function<void(const BatchLocation&)>& visit) const;
   // The first offset whose record timestamp is >= `timestamp`, nullopt when none is here.
   Result<std::optional<TimestampedOffset>> offset_for_timestamp(int64_t timestamp) const;
   // fd of the .log file, for zero-copy transfers (sendfile) of bytes below size().

@@ -29,14 +29,16 @@ class Broker:
     def bootstrap(self):
         return f"127.0.0.1:{self.kafka_port}"
 
-    def start(self, timeout=15.0):
+    def start(self, timeout=15.0, kafka_port=0):
+        """Starts the broker; kafka_port=0 lets it pick a free port."""
         ports_file = self.data_dir / "ports"
         if ports_file.exists():
             ports_file.unlink()
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [SLUICE_BIN, "serve", "--data-dir", str(self.data_dir / "data"),
-             "--kafka-listen", "127.0.0.1:0", "--ports-file", str(ports_file), *self.extra_args],
+             "--kafka-listen", f"127.0.0.1:{kafka_port}", "--ports-file", str(ports_file),
+             *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -64,6 +66,13 @@ class Broker:
     def restart(self):
         self.kill()
         return self.start()
+
+    def restart_on_same_port(self):
+        """SIGKILL, then start again where clients already point (the broker sets
+        SO_REUSEADDR, so the port is free again at once)."""
+        port = self.kafka_port
+        self.kill()
+        return self.start(kafka_port=port)
 
     def log(self):
         try:

@@ -52,6 +52,8 @@ asio::awaitable<HandlerResult> KafkaBroker::dispatch(Request request) {
       co_return co_await handle_offset_commit(context_, request);
     case ApiKey::kOffsetFetch:
       co_return co_await handle_offset_fetch(context_, request);
+    case ApiKey::kInitProducerId:
+      co_return co_await handle_init_producer_id(context_, request);
     default:
       break;
   }

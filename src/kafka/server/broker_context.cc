@@ -27,6 +27,12 @@ ErrorCode error_code_for(const Status& status) {
     case StatusCode::kFailedPrecondition:
     case StatusCode::kIoError:
       return ErrorCode::kKafkaStorageError;
+    case StatusCode::kOutOfOrderSequence:
+      return ErrorCode::kOutOfOrderSequenceNumber;
+    case StatusCode::kProducerFenced:
+      return ErrorCode::kInvalidProducerEpoch;
+    case StatusCode::kUnknownProducer:
+      return ErrorCode::kUnknownProducerId;
   }
   return ErrorCode::kUnknownServerError;
 }

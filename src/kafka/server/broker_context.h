@@ -16,6 +16,7 @@
 #include "kafka/protocol/errors.h"
 #include "kafka/protocol/wire.h"
 #include "kafka/server/listener.h"
+#include "topics/producer_id_allocator.h"
 #include "topics/topic_manager.h"
 
 namespace sluice::kafka::server {
@@ -33,6 +34,7 @@ struct BrokerContext {
   topics::TopicManager& topics;
   groups::GroupCoordinator& groups;
   groups::OffsetStore& offsets;
+  topics::ProducerIdAllocator& producer_ids;
   asio::thread_pool& blocking_pool;  // appends wait for fsync here, never on a network thread
   BrokerOptions options;
 };
@@ -119,5 +121,6 @@ asio::awaitable<HandlerResult> handle_list_groups(BrokerContext& context, Reques
 asio::awaitable<HandlerResult> handle_describe_groups(BrokerContext& context, Request& request);
 asio::awaitable<HandlerResult> handle_offset_commit(BrokerContext& context, Request& request);
 asio::awaitable<HandlerResult> handle_offset_fetch(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_init_producer_id(BrokerContext& context, Request& request);
 
 }  // namespace sluice::kafka::server
