@@ -1,0 +1,55 @@
+#include "queues/log_scan.h"
+
+#include <climits>
+#include <string>
+
+#include "storage/record_batch.h"
+
+namespace sluice::queues {
+
+Status for_each_record(const storage::PartitionLog& log,
+                       const std::function<Status(const storage::Record&)>& visit) {
+  int64_t offset = log.log_start_offset();
+  while (offset < log.log_end_offset()) {
+    SLUICE_ASSIGN_OR_RETURN(auto read, log.read(offset, storage::ReadOptions{}));
+    if (read.empty()) break;
+    std::string bytes;
+    SLUICE_RETURN_IF_ERROR(read.append_to(&bytes));
+    SLUICE_ASSIGN_OR_RETURN(auto batches, storage::split_batches(bytes, INT32_MAX));
+    for (const auto& batch : batches) {
+      SLUICE_ASSIGN_OR_RETURN(auto records, storage::read_records(batch));
+      for (const auto& record : records) {
+        // A batch straddling the log start (after delete_records) holds older records.
+        if (record.offset < offset) continue;
+        SLUICE_RETURN_IF_ERROR(visit(record));
+      }
+      offset = batch.last_offset() + 1;
+    }
+  }
+  return Status::ok();
+}
+
+Status with_record(const storage::PartitionLog& log, int64_t offset,
+                   const std::function<Status(const storage::Record&)>& visit) {
+  storage::ReadOptions options;
+  options.max_bytes = 1;  // the first batch only: min_one_batch returns it whole
+  auto read = log.read(offset, options);
+  if (!read.is_ok()) {
+    if (read.status().code() == StatusCode::kOutOfRange) {
+      return Status::not_found("message at offset " + std::to_string(offset) + " is gone");
+    }
+    return read.status();
+  }
+  std::string bytes;
+  SLUICE_RETURN_IF_ERROR(read->append_to(&bytes));
+  SLUICE_ASSIGN_OR_RETURN(auto batches, storage::split_batches(bytes, INT32_MAX));
+  for (const auto& batch : batches) {
+    SLUICE_ASSIGN_OR_RETURN(auto records, storage::read_records(batch));
+    for (const auto& record : records) {
+      if (record.offset == offset) return visit(record);
+    }
+  }
+  return Status::not_found("message at offset " + std::to_string(offset) + " is gone");
+}
+
+}  // namespace sluice::queues

@@ -1,0 +1,776 @@
+#include "queues/queue.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <random>
+
+#include "common/log.h"
+#include "queues/log_scan.h"
+#include "queues/receipt_handle.h"
+#include "sqs/protocol/errors.h"
+#include "sqs/protocol/md5.h"
+#include "sqs/protocol/validation.h"
+#include "storage/record_batch_builder.h"
+
+namespace sluice::queues {
+namespace {
+
+using sqs::protocol::ErrorCode;
+using sqs::protocol::make_error;
+
+constexpr int64_t kMaxBatchPayload = static_cast<int64_t>(sqs::protocol::kMaxMessageSizeLimit);
+// delete_records persists the new log start with an fsync: batch the releases.
+constexpr int64_t kReclaimStep = 1024;
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xF];
+  }
+  return out;
+}
+
+// MessageGroupId and MessageDeduplicationId: 1-128 characters of printable ASCII.
+Status validate_fifo_id(std::string_view name, const std::string& id) {
+  const bool printable =
+      std::all_of(id.begin(), id.end(), [](char c) { return c >= 0x21 && c <= 0x7E; });
+  if (id.empty() || id.size() > kMaxGroupOrDedupIdLength || !printable) {
+    return make_error(ErrorCode::kInvalidParameterValue,
+                      std::string(name) + " must be 1 to 128 printable ASCII characters");
+  }
+  return Status::ok();
+}
+
+storage::LogConfig queue_log_config(storage::LogConfig config) {
+  // The queue decides what is gone (deletes, purges, retention): the log must not.
+  config.retention_ms = -1;
+  config.retention_bytes = -1;
+  config.fsync = storage::FsyncPolicy::always();
+  return config;
+}
+
+uint32_t seconds(int64_t ms) {
+  return static_cast<uint32_t>(ms / 1000);
+}
+
+}  // namespace
+
+Queue::Queue(std::filesystem::path dir, QueueContext context, QueueMetadata metadata)
+    : dir_(std::move(dir)),
+      context_(std::move(context)),
+      fifo_(metadata.attributes.fifo()),
+      metadata_(std::move(metadata)),
+      next_nonce_(static_cast<uint32_t>(std::random_device{}())) {}
+
+Result<std::shared_ptr<Queue>> Queue::create(const std::filesystem::path& dir, QueueContext context,
+                                             QueueMetadata metadata) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::io_error("create " + dir.string() + ": " + ec.message());
+  SLUICE_RETURN_IF_ERROR(write_queue_metadata(dir / "queue.json", metadata));
+  return open(dir, std::move(context));
+}
+
+Result<std::shared_ptr<Queue>> Queue::open(const std::filesystem::path& dir, QueueContext context) {
+  SLUICE_ASSIGN_OR_RETURN(QueueMetadata metadata, read_queue_metadata(dir / "queue.json"));
+  std::shared_ptr<Queue> queue(new Queue(dir, std::move(context), std::move(metadata)));
+  SLUICE_RETURN_IF_ERROR(queue->load());
+  return queue;
+}
+
+Status Queue::load() {
+  const storage::LogConfig config = queue_log_config(context_.log_config);
+  SLUICE_ASSIGN_OR_RETURN(messages_,
+                          storage::PartitionLog::open(dir_ / "messages", config, context_.clock));
+  SLUICE_ASSIGN_OR_RETURN(state_, QueueStateLog::open(dir_ / "state", config, context_.clock));
+  std::lock_guard lock(mu_);
+  const int64_t now = context_.clock();
+  index_.reset(messages_->log_start_offset());
+  released_below_ = messages_->log_start_offset();
+  SLUICE_RETURN_IF_ERROR(for_each_record(*messages_, [&](const storage::Record& record) {
+    SLUICE_ASSIGN_OR_RETURN(StoredMessage message, decode_message(record));
+    if (fifo_ && !message.dedup_id.empty() && message.sent_ms + kDedupWindowMs > now) {
+      dedup_.add(dedup_key(message), DedupHit{message.message_id, record.offset}, message.sent_ms);
+    }
+    insert_locked(record.offset, message);
+    return Status::ok();
+  }));
+  SLUICE_RETURN_IF_ERROR(state_->replay([this](const StateChange& change) { apply(change); }));
+  rebuild_schedules();
+  return Status::ok();
+}
+
+// Replay rules that hold whatever order concurrent appends landed in: deletes are final, a
+// receive only raises the receive count, a visibility change applies to its own receive.
+void Queue::apply(const StateChange& change) {
+  if (change.kind == StateKind::kPurged) {
+    purged_below_ = std::max(purged_below_, change.offset);
+    index_.for_each([&](int64_t offset, MessageEntry& entry) {
+      if (offset < change.offset) entry.flags |= MessageEntry::kDeleted;
+    });
+    return;
+  }
+  MessageEntry* entry = index_.find(change.offset);
+  if (entry == nullptr || !entry->live()) return;
+  switch (change.kind) {
+    case StateKind::kReceived:
+      if (change.receive_count <= entry->receive_count) return;
+      entry->receipt_nonce = change.nonce;
+      entry->visible_at_ms = change.visible_at_ms;
+      entry->receive_count = change.receive_count;
+      entry->first_receive_ms = change.first_receive_ms;
+      return;
+    case StateKind::kVisibility:
+      if (change.receive_count == entry->receive_count) entry->visible_at_ms = change.visible_at_ms;
+      return;
+    case StateKind::kDeleted:
+    case StateKind::kMoved:
+      entry->flags |= MessageEntry::kDeleted;
+      return;
+    case StateKind::kPurged:
+      return;
+  }
+}
+
+void Queue::rebuild_schedules() {
+  const int64_t now = context_.clock();
+  ready_ = {};
+  in_flight_.clear();
+  std::set<uint32_t> groups;
+  index_.for_each([&](int64_t offset, const MessageEntry& entry) {
+    if (!entry.live()) return;
+    if (entry.in_flight(now)) in_flight_.emplace(entry.visible_at_ms, offset);
+    if (fifo_) {
+      groups.insert(entry.group);
+    } else {
+      ready_.push(ReadySlot{entry.visible_at_ms, offset});
+    }
+  });
+  for (uint32_t group : groups) groups_.refresh(group, index_);
+}
+
+// --- sending ---
+
+std::string Queue::dedup_key(const StoredMessage& message) const {
+  // DeduplicationScope=messageGroup makes ids unique per group; '\n' cannot occur in either id.
+  if (metadata_.attributes.dedup_per_group()) return message.group_id + '\n' + message.dedup_id;
+  return message.dedup_id;
+}
+
+Result<StoredMessage> Queue::prepare(const SendRequest& request, const QueueAttributes& attributes,
+                                     int64_t now_ms) const {
+  namespace protocol = sqs::protocol;
+  SLUICE_RETURN_IF_ERROR(protocol::validate_message_body(request.body));
+  SLUICE_RETURN_IF_ERROR(protocol::validate_message_attributes(request.attributes));
+  SLUICE_RETURN_IF_ERROR(protocol::validate_message_system_attributes(request.system_attributes));
+  const size_t size = protocol::message_size(request.body, request.attributes);
+  if (static_cast<int64_t>(size) > attributes.maximum_message_size()) {
+    return make_error(ErrorCode::kInvalidParameterValue,
+                      "message must be shorter than " +
+                          std::to_string(attributes.maximum_message_size()) + " bytes");
+  }
+  StoredMessage message;
+  if (fifo_) {
+    if (request.delay_seconds) {
+      return make_error(ErrorCode::kInvalidParameterValue,
+                        "DelaySeconds is not allowed per message on FIFO queues");
+    }
+    if (!request.group_id) {
+      return make_error(ErrorCode::kMissingParameter,
+                        "the request must contain the parameter MessageGroupId");
+    }
+    if (request.dedup_id) {
+      SLUICE_RETURN_IF_ERROR(validate_fifo_id("MessageDeduplicationId", *request.dedup_id));
+      message.dedup_id = *request.dedup_id;
+    } else if (attributes.content_based_deduplication()) {
+      message.dedup_id = sha256_hex(request.body);
+    } else {
+      return make_error(ErrorCode::kInvalidParameterValue,
+                        "the queue should either have ContentBasedDeduplication enabled or "
+                        "MessageDeduplicationId provided explicitly");
+    }
+  } else if (request.dedup_id) {
+    return make_error(ErrorCode::kInvalidParameterValue,
+                      "MessageDeduplicationId is only valid for FIFO queues");
+  }
+  if (request.group_id) {
+    // Standard queues accept a group id too (fair queues); it is stored and returned.
+    SLUICE_RETURN_IF_ERROR(validate_fifo_id("MessageGroupId", *request.group_id));
+    message.group_id = *request.group_id;
+  }
+  const int64_t delay = request.delay_seconds.value_or(attributes.delay_seconds());
+  SLUICE_RETURN_IF_ERROR(protocol::validate_range("DelaySeconds", delay, 0, 900));
+  message.message_id = new_message_id();
+  message.body = request.body;
+  message.attributes = request.attributes;
+  message.sent_ms = now_ms;
+  message.visible_at_ms = now_ms + delay * 1000;
+  if (auto it = request.system_attributes.find("AWSTraceHeader");
+      it != request.system_attributes.end()) {
+    message.trace_header = it->second.string_value.value_or("");
+  }
+  return message;
+}
+
+Status Queue::append_messages(const std::vector<StoredMessage>& messages, int64_t* base_offset) {
+  storage::RecordBatchBuilder builder(messages.front().sent_ms);
+  for (const StoredMessage& message : messages) add_message_record(builder, message);
+  std::string batch = builder.build();
+  SLUICE_ASSIGN_OR_RETURN(auto appended,
+                          messages_->append(std::span<char>(batch.data(), batch.size()), 0));
+  *base_offset = appended.base_offset;
+  return Status::ok();
+}
+
+void Queue::insert_locked(int64_t offset, const StoredMessage& message) {
+  if (offset < purged_below_) return;  // a send that raced a purge and lost
+  MessageEntry entry;
+  entry.visible_at_ms = message.visible_at_ms;
+  entry.sent_s = seconds(message.sent_ms);
+  entry.flags = MessageEntry::kPresent;
+  if (fifo_) entry.group = groups_.find_or_add(message.group_id);
+  MessageEntry* stored = index_.insert(offset, entry);
+  if (stored == nullptr) {
+    if (fifo_) groups_.refresh(entry.group, index_);  // releases a group created for nothing
+    return;
+  }
+  if (fifo_) {
+    groups_.push(entry.group, offset, index_);
+  } else {
+    ready_.push(ReadySlot{entry.visible_at_ms, offset});
+  }
+}
+
+Result<SendResult> Queue::send(const SendRequest& request) {
+  SLUICE_ASSIGN_OR_RETURN(auto results, send_batch({request}));
+  return std::move(results.front());
+}
+
+Result<std::vector<Result<SendResult>>> Queue::send_batch(
+    const std::vector<SendRequest>& requests) {
+  int64_t payload = 0;
+  for (const SendRequest& request : requests) {
+    payload += static_cast<int64_t>(sqs::protocol::message_size(request.body, request.attributes));
+  }
+  if (payload > kMaxBatchPayload) {
+    return make_error(ErrorCode::kBatchRequestTooLong,
+                      "batch requests cannot be longer than 1048576 bytes");
+  }
+  const int64_t now = context_.clock();
+  const QueueAttributes attributes = this->attributes();
+  std::vector<Result<SendResult>> results;
+  std::vector<StoredMessage> accepted;
+  std::vector<size_t> accepted_at;  // index into results
+  for (const SendRequest& request : requests) {
+    auto message = prepare(request, attributes, now);
+    if (!message.is_ok()) {
+      results.emplace_back(message.status());
+      continue;
+    }
+    SendResult result;
+    result.message_id = message->message_id;
+    result.md5_of_body = sqs::protocol::md5_of_message_body(request.body);
+    result.md5_of_attributes = sqs::protocol::md5_of_message_attributes(request.attributes);
+    result.md5_of_system_attributes =
+        sqs::protocol::md5_of_message_attributes(request.system_attributes);
+    results.emplace_back(std::move(result));
+    accepted.push_back(std::move(*message));
+    accepted_at.push_back(results.size() - 1);
+  }
+  if (accepted.empty()) return results;
+
+  // FIFO sends hold the lock across the append: offsets then follow the order of the dedup
+  // decisions and the sequence numbers handed out. Standard sends append unlocked so that
+  // concurrent senders share fsyncs (group commit), and insert afterwards.
+  std::unique_lock lock(mu_, std::defer_lock);
+  if (fifo_) {
+    lock.lock();
+    std::vector<StoredMessage> fresh;
+    std::vector<size_t> fresh_at;
+    std::map<std::string, DedupHit> in_batch;
+    int64_t next_offset = messages_->log_end_offset();
+    for (size_t i = 0; i < accepted.size(); ++i) {
+      const std::string key = dedup_key(accepted[i]);
+      std::optional<DedupHit> hit = dedup_.find(key, now);
+      if (auto it = in_batch.find(key); !hit && it != in_batch.end()) hit = it->second;
+      SendResult& result = results[accepted_at[i]].value();
+      if (hit) {  // acknowledged, not enqueued again
+        result.message_id = hit->message_id;
+        result.sequence_number = sequence_number(hit->offset);
+        continue;
+      }
+      in_batch[key] = DedupHit{accepted[i].message_id, next_offset};
+      result.sequence_number = sequence_number(next_offset++);
+      fresh.push_back(std::move(accepted[i]));
+      fresh_at.push_back(accepted_at[i]);
+    }
+    accepted = std::move(fresh);
+    accepted_at = std::move(fresh_at);
+    if (accepted.empty()) return results;
+  }
+  int64_t base = 0;
+  Status appended = append_messages(accepted, &base);
+  if (!appended.is_ok()) {
+    for (size_t at : accepted_at) results[at] = appended;
+    return results;
+  }
+  if (!lock.owns_lock()) lock.lock();
+  for (size_t i = 0; i < accepted.size(); ++i) {
+    const int64_t offset = base + static_cast<int64_t>(i);
+    if (fifo_) {
+      dedup_.add(dedup_key(accepted[i]), DedupHit{accepted[i].message_id, offset}, now);
+    }
+    insert_locked(offset, accepted[i]);
+  }
+  lock.unlock();
+  wake();
+  return results;
+}
+
+Status Queue::accept_moved(StoredMessage message) {
+  std::lock_guard lock(mu_);
+  int64_t base = 0;
+  SLUICE_RETURN_IF_ERROR(append_messages({message}, &base));
+  insert_locked(base, message);
+  return Status::ok();
+}
+
+// --- receiving ---
+
+bool Queue::expired(const MessageEntry& entry, int64_t now_ms) const {
+  const int64_t retention_s = metadata_.attributes.retention_seconds();
+  return int64_t{entry.sent_s} + retention_s <= now_ms / 1000;
+}
+
+void Queue::prune_in_flight_locked(int64_t now_ms) {
+  while (!in_flight_.empty() && in_flight_.begin()->first <= now_ms) {
+    in_flight_.erase(in_flight_.begin());
+  }
+}
+
+void Queue::take_one(int64_t offset, MessageEntry& entry, int64_t now_ms, int64_t timeout_ms,
+                     int64_t max_receives, std::vector<Pick>* picks, std::vector<Pick>* moves,
+                     std::vector<StateChange>* changes) {
+  if (expired(entry, now_ms)) {
+    entry.flags |= MessageEntry::kDeleted;
+    return;
+  }
+  if (max_receives > 0 && entry.receive_count >= max_receives) {
+    entry.flags |= MessageEntry::kDeleted;
+    moves->push_back(Pick{offset, {}, entry});
+    return;
+  }
+  entry.receive_count = static_cast<uint16_t>(std::min<int>(entry.receive_count + 1, UINT16_MAX));
+  entry.receipt_nonce = ++next_nonce_;
+  if (entry.first_receive_ms == 0) entry.first_receive_ms = now_ms;
+  entry.visible_at_ms = now_ms + timeout_ms;
+  if (timeout_ms > 0) in_flight_.emplace(entry.visible_at_ms, offset);
+  if (!fifo_) ready_.push(ReadySlot{entry.visible_at_ms, offset});
+  changes->push_back(StateChange{StateKind::kReceived, offset, entry.receipt_nonce,
+                                 entry.visible_at_ms, entry.receive_count, entry.first_receive_ms});
+  picks->push_back(Pick{offset, {}, entry});
+}
+
+void Queue::take_standard(int max, int64_t now_ms, int64_t timeout_ms, int64_t max_receives,
+                          std::vector<Pick>* picks, std::vector<Pick>* moves,
+                          std::vector<StateChange>* changes) {
+  while (static_cast<int>(picks->size()) < max && !ready_.empty()) {
+    const ReadySlot slot = ready_.top();
+    if (slot.visible_at_ms > now_ms) break;
+    ready_.pop();
+    MessageEntry* entry = index_.find(slot.offset);
+    if (entry == nullptr || !entry->live() || entry->visible_at_ms != slot.visible_at_ms) continue;
+    take_one(slot.offset, *entry, now_ms, timeout_ms, max_receives, picks, moves, changes);
+  }
+}
+
+void Queue::take_fifo(int max, int64_t now_ms, int64_t timeout_ms, int64_t max_receives,
+                      std::vector<Pick>* picks, std::vector<Pick>* moves,
+                      std::vector<StateChange>* changes) {
+  while (static_cast<int>(picks->size()) < max) {
+    std::optional<uint32_t> group = groups_.pop_ready(now_ms);
+    if (!group) break;
+    groups_.visit(*group, index_, [&](int64_t offset, MessageEntry& entry) {
+      if (static_cast<int>(picks->size()) >= max || entry.visible_at_ms > now_ms) return false;
+      take_one(offset, entry, now_ms, timeout_ms, max_receives, picks, moves, changes);
+      return true;
+    });
+    groups_.refresh(*group, index_);
+  }
+}
+
+void Queue::restore_locked(int64_t offset, const MessageEntry& entry) {
+  MessageEntry* stored = index_.find(offset);
+  if (stored == nullptr || offset < purged_below_) return;  // reclaimed or purged meanwhile
+  *stored = entry;
+  reschedule_locked(offset, *stored);
+}
+
+void Queue::reschedule_locked(int64_t offset, const MessageEntry& entry) {
+  if (fifo_) {
+    groups_.refresh(entry.group, index_);
+  } else {
+    ready_.push(ReadySlot{entry.visible_at_ms, offset});
+  }
+}
+
+Status Queue::move_to_dead_letters(const std::shared_ptr<Queue>& target, std::vector<Pick>& moves,
+                                   std::vector<StateChange>* changes) {
+  Status result;
+  for (Pick& move : moves) {
+    StoredMessage message = std::move(move.message);
+    message.dlq_source_arn = context_.arn;
+    // A FIFO dead-letter queue resets the enqueue time; a standard one keeps it.
+    if (target->fifo()) message.sent_ms = context_.clock();
+    message.visible_at_ms = message.sent_ms;
+    Status moved = target->accept_moved(std::move(message));
+    if (moved.is_ok()) {
+      changes->push_back(StateChange{StateKind::kMoved, move.offset, 0, 0, 0, 0});
+      continue;
+    }
+    // Not moved: the message stays here, as it was.
+    std::lock_guard lock(mu_);
+    restore_locked(move.offset, move.entry);
+    result = moved;
+  }
+  return result;
+}
+
+Result<std::vector<ReceivedMessage>> Queue::receive(const ReceiveRequest& request) {
+  SLUICE_RETURN_IF_ERROR(
+      sqs::protocol::validate_range("MaxNumberOfMessages", request.max_messages, 1, 10));
+  if (request.visibility_timeout_s) {
+    SLUICE_RETURN_IF_ERROR(sqs::protocol::validate_range("VisibilityTimeout",
+                                                         *request.visibility_timeout_s, 0, 43200));
+  }
+  // Resolved before taking mu_: the resolver takes the manager's lock.
+  const std::optional<RedrivePolicy> redrive = attributes().redrive_policy();
+  std::shared_ptr<Queue> dead_letters;
+  if (redrive && context_.dead_letters)
+    dead_letters = context_.dead_letters(redrive->dead_letter_target_arn);
+  const int64_t max_receives = dead_letters ? redrive->max_receive_count : 0;
+
+  std::vector<Pick> picks;
+  std::vector<Pick> moves;
+  std::vector<StateChange> changes;
+  {
+    std::lock_guard lock(mu_);
+    const int64_t now = context_.clock();
+    prune_in_flight_locked(now);
+    if (!fifo_ && static_cast<int64_t>(in_flight_.size()) >= kMaxInFlightStandard) {
+      return make_error(ErrorCode::kOverLimit, "too many messages in flight (120000)");
+    }
+    const int64_t timeout_ms =
+        request.visibility_timeout_s.value_or(metadata_.attributes.visibility_timeout_seconds()) *
+        1000;
+    if (fifo_) {
+      take_fifo(request.max_messages, now, timeout_ms, max_receives, &picks, &moves, &changes);
+    } else {
+      take_standard(request.max_messages, now, timeout_ms, max_receives, &picks, &moves, &changes);
+    }
+    for (std::vector<Pick>* list : {&picks, &moves}) {
+      for (Pick& pick : *list) {
+        SLUICE_RETURN_IF_ERROR(with_record(*messages_, pick.offset, [&](const storage::Record& r) {
+          SLUICE_ASSIGN_OR_RETURN(pick.message, decode_message(r));
+          return Status::ok();
+        }));
+      }
+    }
+  }
+  Status moved = moves.empty() ? Status::ok() : move_to_dead_letters(dead_letters, moves, &changes);
+  if (!moved.is_ok()) {
+    log::get("queues")->error("moving to the dead-letter queue failed queue={} error=\"{}\"",
+                              name(), moved.to_string());
+  }
+  SLUICE_RETURN_IF_ERROR(state_->append(changes, context_.clock()));
+  if (!moves.empty()) {
+    std::lock_guard lock(mu_);
+    SLUICE_RETURN_IF_ERROR(reclaim_locked(context_.clock()));
+  }
+  std::vector<ReceivedMessage> received;
+  for (const Pick& pick : picks) received.push_back(to_received(pick));
+  return received;
+}
+
+ReceivedMessage Queue::to_received(const Pick& pick) const {
+  const StoredMessage& message = pick.message;
+  ReceivedMessage out;
+  out.message_id = message.message_id;
+  out.receipt_handle =
+      encode_receipt_handle(ReceiptHandle{pick.offset, pick.entry.receipt_nonce}, metadata_.secret);
+  out.body = message.body;
+  out.md5_of_body = sqs::protocol::md5_of_message_body(message.body);
+  out.attributes = message.attributes;
+  out.md5_of_attributes = sqs::protocol::md5_of_message_attributes(message.attributes);
+  StringMap& system = out.system_attributes;
+  system["SentTimestamp"] = std::to_string(message.sent_ms);
+  system["ApproximateReceiveCount"] = std::to_string(pick.entry.receive_count);
+  system["ApproximateFirstReceiveTimestamp"] = std::to_string(pick.entry.first_receive_ms);
+  system["SenderId"] = "AIDAIENQZJOLO23YVJ4VO";  // SQS's shape; there are no IAM users here
+  if (!message.group_id.empty()) system["MessageGroupId"] = message.group_id;
+  if (fifo_) {
+    system["MessageDeduplicationId"] = message.dedup_id;
+    system["SequenceNumber"] = sequence_number(pick.offset);
+  }
+  if (!message.trace_header.empty()) system["AWSTraceHeader"] = message.trace_header;
+  if (!message.dlq_source_arn.empty()) system["DeadLetterQueueSourceArn"] = message.dlq_source_arn;
+  return out;
+}
+
+// --- deleting and visibility ---
+
+Status Queue::delete_message(std::string_view receipt_handle) {
+  const auto handle = decode_receipt_handle(receipt_handle, metadata_.secret);
+  if (!handle) {
+    return make_error(ErrorCode::kReceiptHandleIsInvalid,
+                      "the input receipt handle is not a valid receipt handle");
+  }
+  bool unblocked_group = false;
+  {
+    std::lock_guard lock(mu_);
+    const int64_t now = context_.clock();
+    MessageEntry* entry = index_.find(handle->offset);
+    if (entry == nullptr) return Status::ok();  // reclaimed: its delete is already durable
+    if (entry->live()) {
+      if (fifo_ && (entry->receipt_nonce != handle->nonce || entry->visible_at_ms <= now)) {
+        return make_error(ErrorCode::kReceiptHandleIsInvalid, "the receipt handle has expired");
+      }
+      in_flight_.erase({entry->visible_at_ms, handle->offset});
+      entry->flags |= MessageEntry::kDeleted;
+      if (fifo_) {
+        groups_.refresh(entry->group, index_);
+        unblocked_group = true;
+      }
+    }
+    // An already deleted message is recorded again: its first delete may not be durable yet,
+    // and this call must not succeed before it is.
+  }
+  const int64_t now = context_.clock();
+  SLUICE_RETURN_IF_ERROR(
+      state_->append({StateChange{StateKind::kDeleted, handle->offset, 0, 0, 0, 0}}, now));
+  {
+    std::lock_guard lock(mu_);
+    SLUICE_RETURN_IF_ERROR(reclaim_locked(now));
+  }
+  if (unblocked_group) wake();
+  return Status::ok();
+}
+
+void Queue::set_visibility_locked(int64_t offset, MessageEntry& entry, int64_t visible_at_ms) {
+  in_flight_.erase({entry.visible_at_ms, offset});
+  entry.visible_at_ms = visible_at_ms;
+  in_flight_.emplace(visible_at_ms, offset);
+  reschedule_locked(offset, entry);
+}
+
+Status Queue::change_visibility(std::string_view receipt_handle, int64_t timeout_s) {
+  SLUICE_RETURN_IF_ERROR(sqs::protocol::validate_range("VisibilityTimeout", timeout_s, 0, 43200));
+  const auto handle = decode_receipt_handle(receipt_handle, metadata_.secret);
+  if (!handle) {
+    return make_error(ErrorCode::kReceiptHandleIsInvalid,
+                      "the input receipt handle is not a valid receipt handle");
+  }
+  StateChange change;
+  {
+    std::lock_guard lock(mu_);
+    const int64_t now = context_.clock();
+    MessageEntry* entry = index_.find(handle->offset);
+    if (entry == nullptr || !entry->in_flight(now)) {
+      return make_error(ErrorCode::kMessageNotInflight, "the message is not in flight");
+    }
+    if (entry->receipt_nonce != handle->nonce) {
+      return make_error(ErrorCode::kReceiptHandleIsInvalid, "the receipt handle has expired");
+    }
+    set_visibility_locked(handle->offset, *entry, now + timeout_s * 1000);
+    prune_in_flight_locked(now);
+    change = StateChange{StateKind::kVisibility, handle->offset,       0,
+                         entry->visible_at_ms,   entry->receive_count, 0};
+  }
+  SLUICE_RETURN_IF_ERROR(state_->append({change}, context_.clock()));
+  wake();
+  return Status::ok();
+}
+
+Status Queue::purge() {
+  int64_t below = 0;
+  {
+    std::lock_guard lock(mu_);
+    const int64_t now = context_.clock();
+    if (last_purge_ms_ >= 0 && now - last_purge_ms_ < kPurgeIntervalMs) {
+      return make_error(
+          ErrorCode::kPurgeQueueInProgress,
+          "only one PurgeQueue operation on " + name() + " is allowed every 60 seconds");
+    }
+    last_purge_ms_ = now;
+    below = messages_->log_end_offset();
+    purged_below_ = below;
+    index_.for_each([&](int64_t offset, MessageEntry& entry) {
+      if (offset < below) entry.flags |= MessageEntry::kDeleted;
+    });
+    ready_ = {};
+    in_flight_.clear();
+    groups_.clear();
+  }
+  const int64_t now = context_.clock();
+  SLUICE_RETURN_IF_ERROR(state_->append({StateChange{StateKind::kPurged, below, 0, 0, 0, 0}}, now));
+  std::lock_guard lock(mu_);
+  return reclaim_locked(now);
+}
+
+Status Queue::reclaim_locked(int64_t now_ms) {
+  const int64_t limit = dedup_.min_offset(now_ms);
+  const int64_t base = index_.trim_front(limit, [&](int64_t offset, const MessageEntry& entry) {
+    // An absent slot is a send still inserting, unless a purge already covers it.
+    if ((entry.flags & MessageEntry::kPresent) == 0) return offset < purged_below_;
+    return (entry.flags & MessageEntry::kDeleted) != 0 || expired(entry, now_ms);
+  });
+  const bool all_gone = base == messages_->log_end_offset();
+  if (base - released_below_ < kReclaimStep && !(all_gone && base > released_below_)) {
+    return Status::ok();
+  }
+  SLUICE_RETURN_IF_ERROR(messages_->delete_records(base));
+  released_below_ = base;
+  return Status::ok();
+}
+
+// --- attributes, tags, counters ---
+
+QueueAttributes Queue::attributes() const {
+  std::lock_guard lock(mu_);
+  return metadata_.attributes;
+}
+
+QueueCounts Queue::counts() {
+  std::lock_guard lock(mu_);
+  const int64_t now = context_.clock();
+  QueueCounts counts;
+  index_.for_each([&](int64_t, const MessageEntry& entry) {
+    if (!entry.live() || expired(entry, now)) return;
+    if (entry.visible_at_ms <= now) {
+      ++counts.visible;
+    } else if (entry.received()) {
+      ++counts.not_visible;
+    } else {
+      ++counts.delayed;
+    }
+  });
+  return counts;
+}
+
+StringMap Queue::get_attributes(const std::vector<std::string>& names) {
+  const QueueCounts now_counts = counts();
+  StringMap all;
+  {
+    std::lock_guard lock(mu_);
+    all = metadata_.attributes.all();
+    all["CreatedTimestamp"] = std::to_string(metadata_.created_s);
+    all["LastModifiedTimestamp"] = std::to_string(metadata_.last_modified_s);
+  }
+  all["QueueArn"] = context_.arn;
+  all["ApproximateNumberOfMessages"] = std::to_string(now_counts.visible);
+  all["ApproximateNumberOfMessagesNotVisible"] = std::to_string(now_counts.not_visible);
+  all["ApproximateNumberOfMessagesDelayed"] = std::to_string(now_counts.delayed);
+  if (std::find(names.begin(), names.end(), "All") != names.end()) return all;
+  StringMap out;
+  for (const std::string& name : names) {
+    if (auto it = all.find(name); it != all.end()) out[name] = it->second;
+  }
+  return out;
+}
+
+Status Queue::save_metadata_locked() {
+  metadata_.last_modified_s = context_.clock() / 1000;
+  return write_queue_metadata(dir_ / "queue.json", metadata_);
+}
+
+Status Queue::set_attributes(const StringMap& values) {
+  if (values.count("FifoQueue") != 0) {
+    return make_error(ErrorCode::kInvalidAttributeName, "FifoQueue can only be set at creation");
+  }
+  SLUICE_RETURN_IF_ERROR(sqs::protocol::validate_queue_attributes(values, fifo_));
+  std::lock_guard lock(mu_);
+  QueueMetadata previous = metadata_;
+  metadata_.attributes.set(values);
+  Status saved = save_metadata_locked();
+  if (!saved.is_ok()) metadata_ = std::move(previous);
+  return saved;
+}
+
+StringMap Queue::tags() const {
+  std::lock_guard lock(mu_);
+  return metadata_.tags;
+}
+
+Status Queue::tag(const StringMap& tags) {
+  std::lock_guard lock(mu_);
+  QueueMetadata previous = metadata_;
+  for (const auto& [key, value] : tags) metadata_.tags[key] = value;
+  if (metadata_.tags.size() > 50) {
+    metadata_ = std::move(previous);
+    return make_error(ErrorCode::kInvalidParameterValue, "a queue can have at most 50 tags");
+  }
+  Status saved = save_metadata_locked();
+  if (!saved.is_ok()) metadata_ = std::move(previous);
+  return saved;
+}
+
+Status Queue::untag(const std::vector<std::string>& keys) {
+  std::lock_guard lock(mu_);
+  QueueMetadata previous = metadata_;
+  for (const std::string& key : keys) metadata_.tags.erase(key);
+  Status saved = save_metadata_locked();
+  if (!saved.is_ok()) metadata_ = std::move(previous);
+  return saved;
+}
+
+// --- waiting ---
+
+std::optional<int64_t> Queue::next_visible_at() {
+  std::lock_guard lock(mu_);
+  if (fifo_) return groups_.next_ready_at();
+  while (!ready_.empty()) {
+    const ReadySlot& slot = ready_.top();
+    const MessageEntry* entry = index_.find(slot.offset);
+    if (entry != nullptr && entry->live() && entry->visible_at_ms == slot.visible_at_ms) {
+      return slot.visible_at_ms;
+    }
+    ready_.pop();
+  }
+  return std::nullopt;
+}
+
+uint64_t Queue::subscribe(std::function<void()> wake) {
+  std::lock_guard lock(waiters_mu_);
+  const uint64_t id = next_waiter_id_++;
+  waiters_.emplace(id, std::move(wake));
+  return id;
+}
+
+void Queue::unsubscribe(uint64_t id) {
+  std::lock_guard lock(waiters_mu_);
+  waiters_.erase(id);
+}
+
+void Queue::wake() {
+  std::map<uint64_t, std::function<void()>> waiters;
+  {
+    std::lock_guard lock(waiters_mu_);
+    waiters.swap(waiters_);
+  }
+  for (auto& [id, wake] : waiters) wake();
+}
+
+Status Queue::close() {
+  std::lock_guard lock(mu_);
+  Status messages = messages_->close();
+  Status state = state_->close();
+  return messages.is_ok() ? state : messages;
+}
+
+}  // namespace sluice::queues

@@ -1,0 +1,249 @@
+// One SQS queue over two partition logs in its directory:
+//   messages/  one record per message (stored_message.h), appended with fsync=always before a
+//              send is acknowledged;
+//   state/     the consumption state changes (queue_state_log.h), durable before a receive,
+//              delete or visibility change returns;
+//   queue.json attributes, tags, timestamps, the receipt-handle secret (queue_metadata.h).
+// Opening replays state/ over messages/, so a restart keeps undeleted messages, keeps
+// deleted ones deleted and restores in-flight ones with their remaining visibility.
+//
+// In memory each message costs one 32-byte MessageEntry plus, on standard queues, a 16-byte
+// slot in the ready heap; bodies are read back from the log on receive.
+//
+// Semantics follow the SQS Developer Guide (see notes/sqs-compat.md section 4). Choices
+// where SQS leaves room:
+//   - DeleteMessage with an older receipt handle of a standard queue deletes the message even
+//     if someone received it again since (SQS: "may delete"); on FIFO queues a handle whose
+//     receive is no longer the latest, or whose visibility expired, is ReceiptHandleIsInvalid.
+//   - ChangeMessageVisibility needs the latest handle (ReceiptHandleIsInvalid otherwise).
+//   - The 12-hour cap on total visibility since the receive is not enforced, only 0-43200 s
+//     per call.
+//   - Retention (MessageRetentionPeriod) is applied lazily: an expired message is dropped when
+//     a receive or the space reclaim meets it, and is not counted by counts().
+//
+// Thread-safety: every public method may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "queues/dedup_window.h"
+#include "queues/fifo_groups.h"
+#include "queues/message_index.h"
+#include "queues/queue_attributes.h"
+#include "queues/queue_metadata.h"
+#include "queues/queue_state_log.h"
+#include "queues/stored_message.h"
+#include "storage/partition_log.h"
+
+namespace sluice::queues {
+
+inline constexpr int64_t kMaxInFlightStandard = 120000;
+inline constexpr int64_t kPurgeIntervalMs = 60 * 1000;
+inline constexpr size_t kMaxGroupOrDedupIdLength = 128;
+
+struct SendRequest {
+  std::string body;
+  MessageAttributeMap attributes;
+  MessageAttributeMap system_attributes;  // only AWSTraceHeader
+  std::optional<int64_t> delay_seconds;   // absent: the queue's DelaySeconds
+  std::optional<std::string> group_id;
+  std::optional<std::string> dedup_id;
+};
+
+struct SendResult {
+  std::string message_id;
+  std::string md5_of_body;
+  std::string md5_of_attributes;         // "" when there are none
+  std::string md5_of_system_attributes;  // "" when there are none
+  std::string sequence_number;           // FIFO only
+};
+
+struct ReceiveRequest {
+  int max_messages = 1;                         // 1-10
+  std::optional<int64_t> visibility_timeout_s;  // absent: the queue's VisibilityTimeout
+};
+
+struct ReceivedMessage {
+  std::string message_id;
+  std::string receipt_handle;
+  std::string body;
+  std::string md5_of_body;
+  MessageAttributeMap attributes;
+  std::string md5_of_attributes;  // "" when there are none
+  // SentTimestamp, ApproximateReceiveCount, ApproximateFirstReceiveTimestamp, SenderId,
+  // and when present MessageGroupId, MessageDeduplicationId, SequenceNumber, AWSTraceHeader,
+  // DeadLetterQueueSourceArn. The front end filters by the requested names.
+  StringMap system_attributes;
+};
+
+struct QueueCounts {
+  int64_t visible = 0;      // ApproximateNumberOfMessages
+  int64_t not_visible = 0;  // ApproximateNumberOfMessagesNotVisible (in flight)
+  int64_t delayed = 0;      // ApproximateNumberOfMessagesDelayed
+};
+
+class Queue;
+// Finds the dead-letter queue named by an ARN; null when it does not exist.
+using DeadLetterResolver = std::function<std::shared_ptr<Queue>(const std::string& arn)>;
+
+struct QueueContext {
+  std::string name;
+  std::string arn;
+  storage::Clock clock;
+  storage::LogConfig log_config;
+  DeadLetterResolver dead_letters;
+};
+
+class Queue {
+ public:
+  // Creates the queue's directory (which must not exist) with `metadata`, then opens it.
+  static Result<std::shared_ptr<Queue>> create(const std::filesystem::path& dir,
+                                               QueueContext context, QueueMetadata metadata);
+  // Opens an existing queue directory and replays its state.
+  static Result<std::shared_ptr<Queue>> open(const std::filesystem::path& dir,
+                                             QueueContext context);
+  ~Queue() = default;
+  Queue(const Queue&) = delete;
+  Queue& operator=(const Queue&) = delete;
+
+  const std::string& name() const { return context_.name; }
+  const std::string& arn() const { return context_.arn; }
+  bool fifo() const { return fifo_; }
+  const std::filesystem::path& dir() const { return dir_; }
+  // The first offset the messages log still holds: space reclaim raises it.
+  int64_t messages_log_start() const { return messages_->log_start_offset(); }
+
+  // Validates and durably appends a message. Errors carry SQS codes (make_error).
+  Result<SendResult> send(const SendRequest& request);
+  // Up to 10 messages, appended in one durable write: one result per request, in order, each
+  // a SendResult or that entry's error. BatchRequestTooLong (for the whole call) when the
+  // payloads together exceed 1 MiB.
+  Result<std::vector<Result<SendResult>>> send_batch(const std::vector<SendRequest>& requests);
+
+  // Up to max_messages visible messages, each now invisible for the visibility timeout and
+  // with a fresh receipt handle. Messages whose receive count reached the RedrivePolicy's
+  // maxReceiveCount are moved to the dead-letter queue instead. OverLimit on a standard
+  // queue with 120,000 messages in flight.
+  Result<std::vector<ReceivedMessage>> receive(const ReceiveRequest& request);
+
+  Status delete_message(std::string_view receipt_handle);
+  // The message becomes visible `timeout_s` seconds from now (0: now). MessageNotInflight
+  // when it is not in flight.
+  Status change_visibility(std::string_view receipt_handle, int64_t timeout_s);
+  // Deletes every message sent before the call, in flight or not. PurgeQueueInProgress
+  // within 60 s of the previous purge.
+  Status purge();
+
+  QueueAttributes attributes() const;
+  // GetQueueAttributes: "All" or names (validated by the front end); includes QueueArn,
+  // timestamps and the Approximate* counters.
+  StringMap get_attributes(const std::vector<std::string>& names);
+  // Validated values; FifoQueue cannot change (InvalidAttributeName).
+  Status set_attributes(const StringMap& values);
+  StringMap tags() const;
+  Status tag(const StringMap& tags);
+  Status untag(const std::vector<std::string>& keys);
+
+  QueueCounts counts();
+  // When the next delayed or in-flight message becomes receivable; nullopt when none will.
+  // A long-polling front end sleeps until then or until woken.
+  std::optional<int64_t> next_visible_at();
+  // Registers `wake`, run once (on the calling thread of the operation) when a message may
+  // have become receivable: a send, a visibility change, a FIFO delete. Must be cheap and
+  // must not call back into this queue.
+  uint64_t subscribe(std::function<void()> wake);
+  void unsubscribe(uint64_t id);
+
+  // Closes both logs cleanly; later calls fail.
+  Status close();
+
+  // The dead-letter side of a move: appends `message` as it is (its id, body, attributes).
+  Status accept_moved(StoredMessage message);
+
+ private:
+  struct ReadySlot {
+    int64_t visible_at_ms;
+    int64_t offset;
+    bool operator>(const ReadySlot& other) const {
+      return visible_at_ms != other.visible_at_ms ? visible_at_ms > other.visible_at_ms
+                                                  : offset > other.offset;
+    }
+  };
+  struct Pick {
+    int64_t offset;
+    StoredMessage message;
+    MessageEntry entry;
+  };
+
+  Queue(std::filesystem::path dir, QueueContext context, QueueMetadata metadata);
+
+  Status load();
+  void apply(const StateChange& change);
+  void rebuild_schedules();
+
+  Result<StoredMessage> prepare(const SendRequest& request, const QueueAttributes& attributes,
+                                int64_t now_ms) const;
+  std::string dedup_key(const StoredMessage& message) const;
+  Status append_messages(const std::vector<StoredMessage>& messages, int64_t* base_offset);
+  void insert_locked(int64_t offset, const StoredMessage& message);
+
+  bool expired(const MessageEntry& entry, int64_t now_ms) const;
+  // Receive helpers. REQUIRES: mu_ held.
+  void take_standard(int max, int64_t now_ms, int64_t timeout_ms, int64_t max_receives,
+                     std::vector<Pick>* picks, std::vector<Pick>* moves,
+                     std::vector<StateChange>* changes);
+  void take_fifo(int max, int64_t now_ms, int64_t timeout_ms, int64_t max_receives,
+                 std::vector<Pick>* picks, std::vector<Pick>* moves,
+                 std::vector<StateChange>* changes);
+  // Decides what happens to one visible message: dropped (expired), moved, or delivered.
+  void take_one(int64_t offset, MessageEntry& entry, int64_t now_ms, int64_t timeout_ms,
+                int64_t max_receives, std::vector<Pick>* picks, std::vector<Pick>* moves,
+                std::vector<StateChange>* changes);
+  Status move_to_dead_letters(const std::shared_ptr<Queue>& target, std::vector<Pick>& moves,
+                              std::vector<StateChange>* changes);
+  void restore_locked(int64_t offset, const MessageEntry& entry);
+  void set_visibility_locked(int64_t offset, MessageEntry& entry, int64_t visible_at_ms);
+  void reschedule_locked(int64_t offset, const MessageEntry& entry);
+  void prune_in_flight_locked(int64_t now_ms);
+  ReceivedMessage to_received(const Pick& pick) const;
+  Status save_metadata_locked();
+  // Drops gone messages from the front of the index and releases their log space.
+  Status reclaim_locked(int64_t now_ms);
+  void wake();
+
+  const std::filesystem::path dir_;
+  const QueueContext context_;
+  const bool fifo_;
+
+  mutable std::mutex mu_;
+  QueueMetadata metadata_;  // GUARDED_BY(mu_)
+  std::unique_ptr<storage::PartitionLog> messages_;
+  std::unique_ptr<QueueStateLog> state_;
+  MessageIndex index_;                                                            // GUARDED_BY(mu_)
+  std::priority_queue<ReadySlot, std::vector<ReadySlot>, std::greater<>> ready_;  // standard
+  std::set<std::pair<int64_t, int64_t>> in_flight_;  // (invisible until, offset); GUARDED_BY(mu_)
+  FifoGroups groups_;                                // GUARDED_BY(mu_)
+  DedupWindow dedup_;                                // GUARDED_BY(mu_)
+  int64_t purged_below_ = 0;                         // GUARDED_BY(mu_)
+  int64_t last_purge_ms_ = -1;                       // GUARDED_BY(mu_)
+  int64_t released_below_ = 0;  // the messages log start we last asked for; GUARDED_BY(mu_)
+  uint32_t next_nonce_ = 0;     // GUARDED_BY(mu_)
+
+  std::mutex waiters_mu_;
+  uint64_t next_waiter_id_ = 1;                        // GUARDED_BY(waiters_mu_)
+  std::map<uint64_t, std::function<void()>> waiters_;  // GUARDED_BY(waiters_mu_)
+};
+
+}  // namespace sluice::queues

@@ -1,0 +1,212 @@
+#include "queues/queue_manager.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/log.h"
+#include "queues/receipt_handle.h"
+#include "sqs/protocol/base64.h"
+#include "sqs/protocol/errors.h"
+#include "sqs/protocol/validation.h"
+
+namespace sluice::queues {
+namespace {
+
+using sqs::protocol::ErrorCode;
+using sqs::protocol::make_error;
+
+Status no_such_queue(const std::string& name) {
+  return make_error(ErrorCode::kQueueDoesNotExist,
+                    "the specified queue " + name + " does not exist");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<QueueManager>> QueueManager::open(const std::filesystem::path& dir,
+                                                         QueueManagerOptions options) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::io_error("create " + dir.string() + ": " + ec.message());
+  std::unique_ptr<QueueManager> manager(new QueueManager(dir, std::move(options)));
+  for (const auto& item : std::filesystem::directory_iterator(dir, ec)) {
+    // A directory without queue.json is a create that crashed before its metadata was
+    // durable: the queue was never acknowledged.
+    if (!item.is_directory() || !std::filesystem::exists(item.path() / "queue.json")) continue;
+    const std::string name = item.path().filename().string();
+    SLUICE_ASSIGN_OR_RETURN(auto queue, Queue::open(item.path(), manager->context_for(name)));
+    manager->queues_.emplace(name, std::move(queue));
+  }
+  if (ec) return Status::io_error("list " + dir.string() + ": " + ec.message());
+  return manager;
+}
+
+QueueManager::~QueueManager() {
+  Status status = close();
+  if (!status.is_ok()) {
+    log::get("queues")->error("closing queues failed error=\"{}\"", status.to_string());
+  }
+}
+
+std::string QueueManager::arn(const std::string& name) const {
+  return "arn:aws:sqs:" + options_.region + ":" + options_.account_id + ":" + name;
+}
+
+std::shared_ptr<Queue> QueueManager::find_by_arn(const std::string& arn) const {
+  const std::string prefix = this->arn("");
+  if (!arn.starts_with(prefix)) return nullptr;
+  std::lock_guard lock(mu_);
+  auto it = queues_.find(arn.substr(prefix.size()));
+  return it == queues_.end() ? nullptr : it->second;
+}
+
+QueueContext QueueManager::context_for(const std::string& name) {
+  return QueueContext{name, arn(name), options_.clock, options_.log_config,
+                      [this](const std::string& target) { return find_by_arn(target); }};
+}
+
+Status QueueManager::check_redrive_target(const StringMap& attributes, bool fifo) const {
+  auto it = attributes.find("RedrivePolicy");
+  if (it == attributes.end() || it->second.empty()) return Status::ok();
+  const auto policy = QueueAttributes(StringMap{{"RedrivePolicy", it->second}}).redrive_policy();
+  std::shared_ptr<Queue> target = policy ? find_by_arn(policy->dead_letter_target_arn) : nullptr;
+  if (!target) {
+    return make_error(ErrorCode::kInvalidParameterValue,
+                      "the dead-letter target of RedrivePolicy does not exist");
+  }
+  if (target->fifo() != fifo) {
+    return make_error(ErrorCode::kInvalidParameterValue,
+                      "a dead-letter queue must be of the same type as its source queue");
+  }
+  return Status::ok();
+}
+
+Result<std::shared_ptr<Queue>> QueueManager::create_queue(const std::string& name,
+                                                          const StringMap& attributes,
+                                                          const StringMap& tags) {
+  auto fifo_it = attributes.find("FifoQueue");
+  const bool fifo = fifo_it != attributes.end() && fifo_it->second == "true";
+  SLUICE_RETURN_IF_ERROR(sqs::protocol::validate_queue_name(name, fifo));
+  SLUICE_RETURN_IF_ERROR(sqs::protocol::validate_queue_attributes(attributes, fifo));
+  SLUICE_RETURN_IF_ERROR(check_redrive_target(attributes, fifo));
+  const int64_t now = options_.clock();
+  std::lock_guard lock(mu_);
+  if (auto it = queues_.find(name); it != queues_.end()) {
+    const QueueAttributes existing = it->second->attributes();
+    for (const auto& [key, value] : attributes) {
+      if (existing.value(key) != value) {
+        return make_error(ErrorCode::kQueueNameExists,
+                          "a queue already exists with the same name and a different value for "
+                          "attribute " +
+                              key);
+      }
+    }
+    return it->second;
+  }
+  if (auto it = deleted_at_ms_.find(name);
+      it != deleted_at_ms_.end() && now - it->second < kQueueRecreateDelayMs) {
+    return make_error(ErrorCode::kQueueDeletedRecently,
+                      "you must wait 60 seconds after deleting a queue before you can create "
+                      "another with the same name");
+  }
+  QueueMetadata metadata;
+  metadata.attributes = QueueAttributes(attributes);
+  metadata.tags = tags;
+  metadata.created_s = now / 1000;
+  metadata.last_modified_s = now / 1000;
+  SLUICE_ASSIGN_OR_RETURN(metadata.secret, new_queue_secret());
+  SLUICE_ASSIGN_OR_RETURN(auto queue,
+                          Queue::create(dir_ / name, context_for(name), std::move(metadata)));
+  queues_.emplace(name, queue);
+  return queue;
+}
+
+Result<std::shared_ptr<Queue>> QueueManager::get_queue(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto it = queues_.find(name);
+  if (it == queues_.end()) return no_such_queue(name);
+  return it->second;
+}
+
+Status QueueManager::delete_queue(const std::string& name) {
+  std::shared_ptr<Queue> queue;
+  {
+    std::lock_guard lock(mu_);
+    auto it = queues_.find(name);
+    if (it == queues_.end()) return no_such_queue(name);
+    queue = std::move(it->second);
+    queues_.erase(it);
+    deleted_at_ms_[name] = options_.clock();
+  }
+  SLUICE_RETURN_IF_ERROR(queue->close());
+  std::error_code ec;
+  // queue.json goes first: a crash mid-removal then leaves a directory open() skips.
+  std::filesystem::remove(queue->dir() / "queue.json", ec);
+  if (!ec) std::filesystem::remove_all(queue->dir(), ec);
+  if (ec) return Status::io_error("remove " + queue->dir().string() + ": " + ec.message());
+  return sync_directory(dir_);
+}
+
+Result<QueueList> QueueManager::list_queues(const std::string& prefix,
+                                            std::optional<int64_t> max_results,
+                                            const std::optional<std::string>& next_token) const {
+  if (max_results) {
+    SLUICE_RETURN_IF_ERROR(
+        sqs::protocol::validate_range("MaxResults", *max_results, 1, kMaxListedQueues));
+  }
+  std::string after;
+  if (next_token) {
+    auto decoded = sqs::protocol::base64_decode(*next_token);
+    if (!decoded) return make_error(ErrorCode::kInvalidParameterValue, "invalid NextToken");
+    after = std::move(*decoded);
+  }
+  const int64_t limit = max_results.value_or(kMaxListedQueues);
+  QueueList list;
+  std::lock_guard lock(mu_);
+  for (auto it = after.empty() ? queues_.begin() : queues_.upper_bound(after); it != queues_.end();
+       ++it) {
+    if (!it->first.starts_with(prefix)) continue;
+    if (static_cast<int64_t>(list.names.size()) == limit) {
+      if (max_results) list.next_token = sqs::protocol::base64_encode(list.names.back());
+      break;
+    }
+    list.names.push_back(it->first);
+  }
+  return list;
+}
+
+Status QueueManager::set_queue_attributes(const std::string& name, const StringMap& attributes) {
+  SLUICE_ASSIGN_OR_RETURN(auto queue, get_queue(name));
+  SLUICE_RETURN_IF_ERROR(check_redrive_target(attributes, queue->fifo()));
+  return queue->set_attributes(attributes);
+}
+
+Result<std::vector<std::string>> QueueManager::dead_letter_source_queues(
+    const std::string& name) const {
+  SLUICE_ASSIGN_OR_RETURN(auto target, get_queue(name));
+  std::vector<std::shared_ptr<Queue>> queues;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [queue_name, queue] : queues_) queues.push_back(queue);
+  }
+  std::vector<std::string> sources;
+  for (const auto& queue : queues) {
+    const auto policy = queue->attributes().redrive_policy();
+    if (policy && policy->dead_letter_target_arn == target->arn()) sources.push_back(queue->name());
+  }
+  return sources;
+}
+
+Status QueueManager::close() {
+  std::map<std::string, std::shared_ptr<Queue>> queues;
+  {
+    std::lock_guard lock(mu_);
+    queues.swap(queues_);
+  }
+  Status result;
+  for (auto& [name, queue] : queues) {
+    Status closed = queue->close();
+    if (!closed.is_ok()) result = closed;
+  }
+  return result;
+}
+
+}  // namespace sluice::queues

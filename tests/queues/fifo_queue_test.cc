@@ -1,0 +1,123 @@
+// FIFO queues: per-group order, one group in flight at a time, deduplication.
+#include <gtest/gtest.h>
+
+#include "queue_test_util.h"
+#include "queues/queue.h"
+
+namespace sluice::queues {
+namespace {
+
+using sqs::protocol::ErrorCode;
+
+class FifoQueueTest : public QueueTestBase {
+ protected:
+  std::shared_ptr<Queue> create_fifo(const StringMap& extra = {}) {
+    StringMap attributes = {{"FifoQueue", "true"}, {"ContentBasedDeduplication", "true"}};
+    for (const auto& [key, value] : extra) attributes[key] = value;
+    return create("orders.fifo", attributes);
+  }
+};
+
+TEST_F(FifoQueueTest, GroupIsBlockedWhileOneOfItsMessagesIsInFlight) {
+  auto queue = create_fifo();
+  send(*queue, "a1", "a");
+  send(*queue, "a2", "a");
+  send(*queue, "b1", "b");
+  auto first = receive(*queue, 1);
+  EXPECT_EQ(bodies(first), std::vector<std::string>{"a1"});
+  EXPECT_EQ(bodies(receive(*queue, 10)), std::vector<std::string>{"b1"});
+  EXPECT_TRUE(receive(*queue, 10).empty());
+  ASSERT_TRUE(queue->delete_message(first[0].receipt_handle).is_ok());
+  auto second = receive(*queue, 10);
+  EXPECT_EQ(bodies(second), std::vector<std::string>{"a2"});
+  EXPECT_EQ(second[0].system_attributes.at("MessageGroupId"), "a");
+  EXPECT_EQ(second[0].system_attributes.at("SequenceNumber"), "00000000000000000001");
+}
+
+TEST_F(FifoQueueTest, GroupOrderHoldsAfterVisibilityExpiry) {
+  auto queue = create_fifo();
+  for (const char* body : {"1", "2", "3"}) send(*queue, body, "g");
+  auto batch = receive(*queue, 2);
+  EXPECT_EQ(bodies(batch), (std::vector<std::string>{"1", "2"}));
+  ASSERT_TRUE(queue->delete_message(batch[1].receipt_handle).is_ok());
+  EXPECT_TRUE(receive(*queue).empty());  // "1" still in flight blocks "3"
+  advance_s(30);
+  auto redelivered = receive(*queue, 10);
+  EXPECT_EQ(bodies(redelivered), (std::vector<std::string>{"1", "3"}));
+  EXPECT_EQ(redelivered[0].system_attributes.at("ApproximateReceiveCount"), "2");
+}
+
+TEST_F(FifoQueueTest, DuplicateWithinFiveMinutesIsAcknowledgedNotDelivered) {
+  auto queue = create_fifo();
+  auto first = send(*queue, "pay", "g", "order-1");
+  auto received = receive(*queue);
+  ASSERT_TRUE(queue->delete_message(received[0].receipt_handle).is_ok());
+  advance_s(299);
+  auto duplicate = send(*queue, "pay again", "g", "order-1");
+  EXPECT_EQ(duplicate.message_id, first.message_id);
+  EXPECT_EQ(duplicate.sequence_number, first.sequence_number);
+  EXPECT_TRUE(receive(*queue).empty());
+  advance_s(1);
+  auto later = send(*queue, "pay later", "g", "order-1");
+  EXPECT_NE(later.message_id, first.message_id);
+  EXPECT_EQ(bodies(receive(*queue)), std::vector<std::string>{"pay later"});
+}
+
+TEST_F(FifoQueueTest, ContentBasedDeduplicationUsesTheBody) {
+  auto queue = create_fifo();
+  auto first = send(*queue, "same", "g");
+  auto second = send(*queue, "same", "h");
+  EXPECT_EQ(second.message_id, first.message_id);
+  send(*queue, "other", "g");
+  EXPECT_EQ(bodies(receive(*queue, 10)), (std::vector<std::string>{"same", "other"}));
+}
+
+TEST_F(FifoQueueTest, DeduplicationScopeMessageGroupKeepsGroupsApart) {
+  auto queue = create_fifo({{"DeduplicationScope", "messageGroup"}});
+  auto first = send(*queue, "x", "g", "id");
+  auto second = send(*queue, "x", "h", "id");
+  EXPECT_NE(second.message_id, first.message_id);
+}
+
+TEST_F(FifoQueueTest, FifoRulesForSends) {
+  auto queue = create("plain.fifo", {{"FifoQueue", "true"}});
+  SendRequest no_group{"x", {}, {}, std::nullopt, std::nullopt, std::string("d")};
+  EXPECT_EQ(code(queue->send(no_group).status()), ErrorCode::kMissingParameter);
+  SendRequest no_dedup{"x", {}, {}, std::nullopt, std::string("g"), std::nullopt};
+  EXPECT_EQ(code(queue->send(no_dedup).status()), ErrorCode::kInvalidParameterValue);
+  SendRequest delayed{"x", {}, {}, 5, std::string("g"), std::string("d")};
+  EXPECT_EQ(code(queue->send(delayed).status()), ErrorCode::kInvalidParameterValue);
+}
+
+TEST_F(FifoQueueTest, StaleHandleIsRejected) {
+  auto queue = create_fifo();
+  send(*queue, "x", "g");
+  auto first = receive(*queue, 1, 5);
+  advance_s(5);
+  EXPECT_EQ(code(queue->delete_message(first[0].receipt_handle)),
+            ErrorCode::kReceiptHandleIsInvalid);
+  auto second = receive(*queue, 1);
+  EXPECT_EQ(code(queue->delete_message(first[0].receipt_handle)),
+            ErrorCode::kReceiptHandleIsInvalid);
+  EXPECT_TRUE(queue->delete_message(second[0].receipt_handle).is_ok());
+}
+
+TEST_F(FifoQueueTest, DeadLetterMoveKeepsTheGroupMoving) {
+  create("orders-dlq.fifo", {{"FifoQueue", "true"}});
+  auto queue = create_fifo(
+      {{"RedrivePolicy",
+        R"({"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:orders-dlq.fifo","maxReceiveCount":1})"}});
+  send(*queue, "bad", "g");
+  send(*queue, "good", "g");
+  EXPECT_EQ(bodies(receive(*queue, 1, 0)), std::vector<std::string>{"bad"});
+  EXPECT_EQ(bodies(receive(*queue, 1)), std::vector<std::string>{"good"});
+  auto dlq = manager_->get_queue("orders-dlq.fifo");
+  ASSERT_TRUE(dlq.is_ok());
+  auto dead = receive(**dlq);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].body, "bad");
+  EXPECT_EQ(dead[0].system_attributes.at("MessageGroupId"), "g");
+}
+
+}  // namespace
+}  // namespace sluice::queues
