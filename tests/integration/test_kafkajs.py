@@ -138,3 +138,8 @@ def test_consumer_group_round_trip(node_path, broker):
     high = by_partition(result["high"])
     for partition in range(PARTITIONS):
         assert fresh_offsets[partition] == list(range(ends[partition], high[partition]))
+
+
+def test_delete_records_moves_the_low_watermark(node_path, broker):
+    result = run_scenario(node_path, broker, "delete-records", "kafkajs-delete-records")
+    assert result == {"low": 6, "high": 10}

@@ -54,6 +54,14 @@ asio::awaitable<HandlerResult> KafkaBroker::dispatch(Request request) {
       co_return co_await handle_offset_fetch(context_, request);
     case ApiKey::kInitProducerId:
       co_return co_await handle_init_producer_id(context_, request);
+    case ApiKey::kDescribeConfigs:
+      co_return co_await handle_describe_configs(context_, request);
+    case ApiKey::kCreatePartitions:
+      co_return co_await handle_create_partitions(context_, request);
+    case ApiKey::kDeleteRecords:
+      co_return co_await handle_delete_records(context_, request);
+    case ApiKey::kOffsetForLeaderEpoch:
+      co_return co_await handle_offset_for_leader_epoch(context_, request);
     default:
       break;
   }

@@ -122,5 +122,10 @@ asio::awaitable<HandlerResult> handle_describe_groups(BrokerContext& context, Re
 asio::awaitable<HandlerResult> handle_offset_commit(BrokerContext& context, Request& request);
 asio::awaitable<HandlerResult> handle_offset_fetch(BrokerContext& context, Request& request);
 asio::awaitable<HandlerResult> handle_init_producer_id(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_describe_configs(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_create_partitions(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_delete_records(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_offset_for_leader_epoch(BrokerContext& context,
+                                                              Request& request);
 
 }  // namespace sluice::kafka::server

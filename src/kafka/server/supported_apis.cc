@@ -25,6 +25,10 @@ const std::vector<ApiRange>& supported_apis() {
       {ApiKey::kCreateTopics, 0, 4},
       {ApiKey::kDeleteTopics, 0, 3},
       {ApiKey::kInitProducerId, 0, 1},
+      {ApiKey::kOffsetForLeaderEpoch, 0, 3},
+      {ApiKey::kDeleteRecords, 0, 1},
+      {ApiKey::kDescribeConfigs, 0, 2},
+      {ApiKey::kCreatePartitions, 0, 1},
   };
   // clang-format on
   return apis;

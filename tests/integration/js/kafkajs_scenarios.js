@@ -190,7 +190,30 @@ async function group () {
   return { created, first, committed, second, high }
 }
 
-const scenarios = { admin, produce, group }
+// DeleteRecords: 10 records in partition 0, everything below offset 6 deleted; the low
+// watermark moves and a consumer from the beginning starts at 6.
+async function deleteRecords () {
+  await withAdmin(admin => createTopic(admin, topic))
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+  await bounded(producer.connect(), 'producer connect')
+  await bounded(producer.send({
+    topic,
+    acks: -1,
+    messages: Array.from({ length: 10 }, (_, i) => ({ partition: 0, value: `record-${i}` })),
+  }), 'send')
+  await bounded(producer.disconnect(), 'producer disconnect')
+  return withAdmin(async admin => {
+    // deleteTopicRecords reads the partition leaders from the admin's cached metadata.
+    await bounded(admin.fetchTopicMetadata({ topics: [topic] }), 'fetchTopicMetadata')
+    await bounded(admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '6' }] }),
+      'deleteTopicRecords')
+    const offsets = await bounded(admin.fetchTopicOffsets(topic), 'fetchTopicOffsets')
+    const zero = offsets.find(p => p.partition === 0)
+    return { low: Number(zero.low), high: Number(zero.high) }
+  })
+}
+
+const scenarios = { admin, produce, group, 'delete-records': deleteRecords }
 
 async function main () {
   if (!bootstrap || !scenarios[scenario] || !topic) {

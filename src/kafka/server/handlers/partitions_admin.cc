@@ -1,0 +1,92 @@
+// CreatePartitions and DeleteRecords: growing a topic, and raising a partition's log start
+// offset (records below it are gone for good, durably, before the answer).
+#include <algorithm>
+
+#include "kafka/protocol/messages/create_partitions_request.h"
+#include "kafka/protocol/messages/create_partitions_response.h"
+#include "kafka/protocol/messages/delete_records_request.h"
+#include "kafka/protocol/messages/delete_records_response.h"
+#include "kafka/server/broker_context.h"
+
+namespace sluice::kafka::server {
+
+using protocol::ErrorCode;
+
+namespace {
+// DeleteRecords offset -1: everything up to the high watermark.
+constexpr int64_t kHighWatermark = -1;
+}  // namespace
+
+asio::awaitable<HandlerResult> handle_create_partitions(BrokerContext& context, Request& request) {
+  auto decoded = decode_body<protocol::CreatePartitionsRequest>(request);
+  if (!decoded.is_ok()) co_return decoded.status();
+  protocol::CreatePartitionsResponse response;
+  // Jobs keep references to results: no reallocation once they are handed out.
+  response.results.reserve(decoded->topics.size());
+  std::vector<std::function<void()>> jobs;
+  for (const auto& topic : decoded->topics) {
+    auto& result = response.results.emplace_back();
+    result.name = topic.name;
+    const auto info = context.topics.topic(topic.name);
+    if (!info) {
+      result.error_code = static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition);
+      result.error_message = "topic '" + topic.name + "' does not exist";
+    } else if (topic.count <= info->partitions) {
+      result.error_code = static_cast<int16_t>(ErrorCode::kInvalidPartitions);
+      result.error_message = "topic '" + topic.name + "' already has " +
+                             std::to_string(info->partitions) + " partitions";
+    } else if (topic.assignments && std::any_of(topic.assignments->begin(),
+                                                topic.assignments->end(), [&](const auto& a) {
+                                                  return a.broker_ids.size() != 1 ||
+                                                         a.broker_ids[0] != context.options.node_id;
+                                                })) {
+      result.error_code = static_cast<int16_t>(ErrorCode::kInvalidReplicaAssignment);
+      result.error_message = "every new partition must be assigned to exactly broker " +
+                             std::to_string(context.options.node_id);
+    } else if (!decoded->validate_only) {
+      jobs.emplace_back([&context, &result, name = topic.name, count = topic.count] {
+        Status status = context.topics.add_partitions(name, count);
+        result.error_code = static_cast<int16_t>(error_code_for(status));
+        if (!status.is_ok()) result.error_message = status.message();
+      });
+    }
+  }
+  co_await run_blocking(context.blocking_pool, std::move(jobs));
+  co_return std::optional<std::string>(encode_body(response, request.header.api_version));
+}
+
+asio::awaitable<HandlerResult> handle_delete_records(BrokerContext& context, Request& request) {
+  auto decoded = decode_body<protocol::DeleteRecordsRequest>(request);
+  if (!decoded.is_ok()) co_return decoded.status();
+  protocol::DeleteRecordsResponse response;
+  // Jobs keep references to results: no reallocation once they are handed out.
+  response.topics.reserve(decoded->topics.size());
+  std::vector<std::function<void()>> jobs;
+  for (const auto& topic : decoded->topics) {
+    auto& topic_result = response.topics.emplace_back();
+    topic_result.name = topic.name;
+    topic_result.partitions.reserve(topic.partitions.size());
+    for (const auto& wanted : topic.partitions) {
+      auto& result = topic_result.partitions.emplace_back();
+      result.partition_index = wanted.partition_index;
+      result.low_watermark = -1;
+      ErrorCode error = ErrorCode::kNone;
+      auto partition = find_partition(context, topic.name, wanted.partition_index, false, &error);
+      if (!partition) {
+        result.error_code = static_cast<int16_t>(error);
+        continue;
+      }
+      jobs.emplace_back([&result, partition, offset = wanted.offset] {
+        auto& log = partition->log();
+        Status status =
+            log.delete_records(offset == kHighWatermark ? log.log_end_offset() : offset);
+        result.error_code = static_cast<int16_t>(error_code_for(status));
+        result.low_watermark = log.log_start_offset();
+      });
+    }
+  }
+  co_await run_blocking(context.blocking_pool, std::move(jobs));
+  co_return std::optional<std::string>(encode_body(response, request.header.api_version));
+}
+
+}  // namespace sluice::kafka::server
