@@ -123,10 +123,12 @@ TEST_F(GroupCoordinatorTest, ExpiredMemberTriggersARebalanceWithoutIt) {
   join(join_request(""), &b);
   now_ += 100;
   coordinator_->tick(now_);
-  std::optional<SyncResult> sa, sb;
-  sync(a->member_id, 1, {}, &sa);
-  sync(b->member_id, 1, {}, &sb);
-  if (!sa) sync(a->leader_id, 1, {}, &sa);
+  const std::string leader = a->leader_id;
+  const std::string follower = a->member_id == leader ? b->member_id : a->member_id;
+  std::optional<SyncResult> follower_sync, leader_sync;
+  sync(follower, 1, {}, &follower_sync);
+  sync(leader, 1, {}, &leader_sync);
+  ASSERT_TRUE(follower_sync && leader_sync);
   // Only b keeps heartbeating.
   now_ += 6000;
   EXPECT_EQ(coordinator_->heartbeat("g", b->member_id, std::nullopt, 1, now_), GroupError::kNone);
