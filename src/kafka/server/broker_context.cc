@@ -91,24 +91,4 @@ std::shared_ptr<topics::Partition> find_partition(BrokerContext& context, const 
   return nullptr;
 }
 
-asio::awaitable<void> run_blocking(asio::thread_pool& pool,
-                                   std::vector<std::function<void()>> jobs) {
-  if (jobs.empty()) co_return;
-  auto executor = co_await asio::this_coro::executor;
-  // A timer that never fires on its own: the last job cancels it, which resumes us on
-  // our own executor.
-  auto done = std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
-  auto remaining = std::make_shared<std::atomic<size_t>>(jobs.size());
-  for (auto& job : jobs) {
-    asio::post(pool, [job = std::move(job), done, remaining, executor] {
-      job();
-      if (remaining->fetch_sub(1) == 1) asio::post(executor, [done] { done->cancel(); });
-    });
-  }
-  boost::system::error_code ec;
-  while (remaining->load() > 0) {
-    co_await done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
-}
-
 }  // namespace sluice::kafka::server

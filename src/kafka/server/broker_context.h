@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/asio.h"
+#include "common/async.h"
 #include "common/status.h"
 #include "groups/group_coordinator.h"
 #include "groups/offset_store.h"
@@ -45,32 +46,6 @@ int64_t monotonic_ms();
 // Kafka's error code for a group coordinator outcome.
 protocol::ErrorCode error_code_for(groups::GroupError error);
 
-// Starts an operation that reports through a callback and suspends until it does; the
-// coroutine resumes on its own executor whichever thread ran the callback. (A timer that
-// never expires on its own stands in for async_initiate, which GCC 12 miscompiles when its
-// initiation captures state in a coroutine frame.)
-template <typename T>
-asio::awaitable<T> await_callback(std::function<void(std::function<void(T)>)> start) {
-  auto executor = co_await asio::this_coro::executor;
-  struct State {
-    explicit State(asio::any_io_executor ex)
-        : wake(std::move(ex), asio::steady_timer::time_point::max()) {}
-    std::optional<T> value;
-    asio::steady_timer wake;
-  };
-  auto state = std::make_shared<State>(executor);
-  start([state, executor](T value) {
-    asio::post(executor, [state, value = std::move(value)]() mutable {
-      state->value = std::move(value);
-      state->wake.cancel();
-    });
-  });
-  boost::system::error_code ec;
-  while (!state->value)
-    co_await state->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  co_return std::move(*state->value);
-}
-
 using HandlerResult = Result<std::optional<std::string>>;
 
 // Kafka's error code for a storage or service Status.
@@ -99,11 +74,6 @@ std::string encode_body(const T& message, int16_t version) {
   message.encode(writer, version);
   return out;
 }
-
-// Runs every job on the blocking pool, all at once, and resumes the caller (on its own
-// executor) when the last one has finished.
-asio::awaitable<void> run_blocking(asio::thread_pool& pool,
-                                   std::vector<std::function<void()>> jobs);
 
 asio::awaitable<HandlerResult> handle_api_versions(BrokerContext& context, Request& request);
 asio::awaitable<HandlerResult> handle_metadata(BrokerContext& context, Request& request);
