@@ -20,7 +20,8 @@ DEB_PACKAGES := \
 	libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libboost-dev \
 	kcat python3-pytest python3-confluent-kafka python3-kafka \
 	python3-snappy python3-lz4 python3-zstandard librdkafka-dev \
-	libssl-dev nodejs
+	libssl-dev nodejs \
+	awscli python3-boto3
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSLUICE_WERROR=ON
 

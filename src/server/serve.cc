@@ -12,7 +12,10 @@
 #include "groups/offset_store.h"
 #include "kafka/server/broker.h"
 #include "kafka/server/listener.h"
+#include "queues/queue_manager.h"
 #include "server/data_dir_lock.h"
+#include "sqs/server/listener.h"
+#include "sqs/server/sqs_service.h"
 #include "storage/fsync_policy.h"
 #include "topics/producer_id_allocator.h"
 #include "topics/topic_manager.h"
@@ -50,6 +53,15 @@ void add_serve_command(CLI::App& app, int* exit_code) {
                     "HOST:PORT that Metadata tells Kafka clients to connect to "
                     "(default: the Kafka listener's address)");
   serve->add_option("--sqs-listen", options->sqs_listen, "SQS API listener HOST:PORT")
+      ->capture_default_str();
+  serve->add_option("--advertised-sqs", options->advertised_sqs,
+                    "HOST:PORT put in the queue URLs the SQS API returns "
+                    "(default: the Host header of each request)");
+  serve
+      ->add_option("--sqs-account-id", options->sqs_account_id,
+                   "Account id in SQS queue URLs and ARNs")
+      ->capture_default_str();
+  serve->add_option("--sqs-region", options->sqs_region, "Region in SQS queue ARNs")
       ->capture_default_str();
   serve
       ->add_option("--admin-listen", options->admin_listen,
@@ -125,11 +137,15 @@ int run_serve(const ServeOptions& options) {
   };
   auto kafka_address = parse_listen_address(options.kafka_listen, "--kafka-listen");
   if (!kafka_address.is_ok()) return fail(kafka_address.status());
-  for (const auto& [flag, value] : {std::pair{"--sqs-listen", &options.sqs_listen},
-                                    std::pair{"--admin-listen", &options.admin_listen}}) {
-    if (auto address = parse_listen_address(*value, flag); !address.is_ok()) {
-      return fail(address.status());
-    }
+  auto sqs_address = parse_listen_address(options.sqs_listen, "--sqs-listen");
+  if (!sqs_address.is_ok()) return fail(sqs_address.status());
+  if (auto address = parse_listen_address(options.admin_listen, "--admin-listen");
+      !address.is_ok()) {
+    return fail(address.status());
+  }
+  if (!options.advertised_sqs.empty()) {
+    auto address = parse_listen_address(options.advertised_sqs, "--advertised-sqs");
+    if (!address.is_ok()) return fail(address.status());
   }
   auto fsync = storage::FsyncPolicy::parse(options.fsync);
   if (!fsync.is_ok()) return fail(fsync.status());
@@ -160,6 +176,12 @@ int run_serve(const ServeOptions& options) {
   auto producer_ids =
       topics::ProducerIdAllocator::open(std::filesystem::path(options.data_dir) / "producer-ids");
   if (!producer_ids.is_ok()) return fail(producer_ids.status());
+  queues::QueueManagerOptions queue_options;
+  queue_options.region = options.sqs_region;
+  queue_options.account_id = options.sqs_account_id;
+  auto queue_manager =
+      queues::QueueManager::open(std::filesystem::path(options.data_dir) / "queues", queue_options);
+  if (!queue_manager.is_ok()) return fail(queue_manager.status());
 
   asio::io_context io;
   // Appends wait for fdatasync on these threads; many of them let group commit gather
@@ -186,6 +208,17 @@ int run_serve(const ServeOptions& options) {
   }
   broker.set_advertised(advertised.host, advertised.port);
 
+  sqs::server::SqsServiceOptions sqs_service_options;
+  sqs_service_options.advertised_host = options.advertised_sqs;
+  sqs_service_options.account_id = options.sqs_account_id;
+  sqs_service_options.fallback_host = sqs_address->to_string();  // for requests without Host
+  sqs::server::SqsService sqs_service(**queue_manager, blocking_pool, sqs_service_options);
+  sqs::server::SqsListenerOptions sqs_listener_options;
+  sqs_listener_options.host = sqs_address->host;
+  sqs_listener_options.port = sqs_address->port;
+  sqs::server::SqsListener sqs_listener(io, sqs_service, sqs_listener_options);
+  if (Status status = sqs_listener.start(); !status.is_ok()) return fail(status);
+
   asio::co_spawn(io,
                  retention_loop(**topics, std::chrono::milliseconds(options.retention_check_ms)),
                  asio::detached);
@@ -196,21 +229,29 @@ int run_serve(const ServeOptions& options) {
 
   if (!options.ports_file.empty()) {
     Status status = write_file_atomically(options.ports_file,
-                                          "kafka=" + std::to_string(listener.port()) + "\n");
+                                          "kafka=" + std::to_string(listener.port()) + "\n" +
+                                              "sqs=" + std::to_string(sqs_listener.port()) + "\n");
     if (!status.is_ok()) logger->error("cannot write ports file: {}", status.message());
   }
   logger->info("sluice started data_dir={} kafka={} advertised_kafka={} fsync={}", options.data_dir,
                listener_options.host + ":" + std::to_string(listener.port()),
                advertised.to_string(), fsync->to_string());
-  logger->warn("the SQS and admin listeners are not built yet (issues 5 and 6)");
+  logger->info("sqs listening={} advertised_sqs={}",
+               sqs_listener_options.host + ":" + std::to_string(sqs_listener.port()),
+               options.advertised_sqs.empty() ? "(Host header)" : options.advertised_sqs);
+  logger->warn("the admin listener is not built yet (issue 6)");
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   logger->info("stopping on signal {}", signal_number);
   listener.stop();
+  sqs_listener.stop();
   io.stop();
   for (auto& thread : threads) thread.join();
   blocking_pool.join();
+  if (Status status = (*queue_manager)->close(); !status.is_ok()) {
+    logger->error("closing queues failed: {}", status.message());
+  }
   return 0;
 }
 

@@ -23,6 +23,9 @@ struct ServeOptions {
   std::string kafka_listen = "127.0.0.1:9092";
   std::string advertised_kafka;  // empty: the address the Kafka listener bound
   std::string sqs_listen = "127.0.0.1:9324";
+  std::string advertised_sqs;  // HOST:PORT in queue URLs; empty: the request's Host header
+  std::string sqs_account_id = "000000000000";
+  std::string sqs_region = "us-east-1";
   std::string admin_listen = "127.0.0.1:9644";
   std::string fsync = "always";
   int32_t default_partitions = 1;
@@ -31,7 +34,7 @@ struct ServeOptions {
   int64_t retention_check_ms = 5 * 60 * 1000;
   int64_t group_initial_rebalance_delay_ms = 3000;
   // When set, the bound ports are written here once the listeners are open, as
-  // "kafka=PORT" lines: tests start brokers on port 0 and read the real ports back.
+  // "kafka=PORT" and "sqs=PORT" lines: tests start brokers on port 0 and read the real ports back.
   std::string ports_file;
 };
 

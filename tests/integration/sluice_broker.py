@@ -23,14 +23,19 @@ class Broker:
         self.extra_args = list(extra_args)
         self.process = None
         self.kafka_port = None
+        self.sqs_port = None
         self.log_path = self.data_dir / "broker.log"
 
     @property
     def bootstrap(self):
         return f"127.0.0.1:{self.kafka_port}"
 
-    def start(self, timeout=15.0, kafka_port=0):
-        """Starts the broker; kafka_port=0 lets it pick a free port."""
+    @property
+    def sqs_endpoint(self):
+        return f"http://127.0.0.1:{self.sqs_port}"
+
+    def start(self, timeout=15.0, kafka_port=0, sqs_port=0):
+        """Starts the broker; kafka_port=0 and sqs_port=0 let it pick free ports."""
         ports_file = self.data_dir / "ports"
         if ports_file.exists():
             ports_file.unlink()
@@ -38,6 +43,7 @@ class Broker:
         self.process = subprocess.Popen(
             [SLUICE_BIN, "serve", "--data-dir", str(self.data_dir / "data"),
              "--kafka-listen", f"127.0.0.1:{kafka_port}", "--ports-file", str(ports_file),
+             "--sqs-listen", f"127.0.0.1:{sqs_port}",
              *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
@@ -47,6 +53,7 @@ class Broker:
             if ports_file.exists():
                 ports = dict(line.split("=", 1) for line in ports_file.read_text().split())
                 self.kafka_port = int(ports["kafka"])
+                self.sqs_port = int(ports["sqs"])
                 return self
             time.sleep(0.02)
         raise RuntimeError(f"broker did not start within {timeout}s:\n{self.log()}")
@@ -71,8 +78,9 @@ class Broker:
         """SIGKILL, then start again where clients already point (the broker sets
         SO_REUSEADDR, so the port is free again at once)."""
         port = self.kafka_port
+        sqs_port = self.sqs_port
         self.kill()
-        return self.start(kafka_port=port)
+        return self.start(kafka_port=port, sqs_port=sqs_port)
 
     def log(self):
         try:

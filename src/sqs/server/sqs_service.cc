@@ -1,0 +1,598 @@
+#include "sqs/server/sqs_service.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "common/async.h"
+#include "common/log.h"
+#include "queues/stored_message.h"
+#include "sqs/protocol/md5.h"
+#include "sqs/protocol/response.h"
+#include "sqs/protocol/validation.h"
+
+namespace sluice::sqs::server {
+
+using protocol::ErrorCode;
+using protocol::HttpReply;
+using protocol::make_error;
+using protocol::MessageAttributeMap;
+using protocol::Params;
+using protocol::SqsRequest;
+using protocol::StringMap;
+using protocol::Value;
+
+namespace {
+
+// Runs `work` on `pool` and resumes with its result on the caller's executor.
+template <typename T>
+asio::awaitable<T> on_pool(asio::thread_pool& pool, std::function<T()> work) {
+  auto result = std::make_shared<std::optional<T>>();
+  std::function<void()> job = [result, work = std::move(work)] { result->emplace(work()); };
+  std::vector<std::function<void()>> jobs;
+  jobs.push_back(std::move(job));
+  co_await run_blocking(pool, std::move(jobs));
+  co_return std::move(**result);
+}
+
+// The queue a URL (or a request path) names: its last non-empty path segment.
+std::string queue_name_from_url(std::string_view url) {
+  if (const size_t query = url.find('?'); query != std::string_view::npos) {
+    url = url.substr(0, query);
+  }
+  if (const size_t scheme = url.find("://"); scheme != std::string_view::npos) {
+    url = url.substr(scheme + 3);
+    const size_t slash = url.find('/');
+    url = slash == std::string_view::npos ? std::string_view() : url.substr(slash);
+  }
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  const size_t slash = url.rfind('/');
+  return std::string(slash == std::string_view::npos ? url : url.substr(slash + 1));
+}
+
+Result<std::shared_ptr<queues::Queue>> find_queue(queues::QueueManager& manager,
+                                                  const SqsRequest& request) {
+  const auto url = request.queue_url();
+  if (!url) return make_error(ErrorCode::kMissingParameter, "QueueUrl is required");
+  const std::string name = queue_name_from_url(*url);
+  if (name.empty()) {
+    return make_error(ErrorCode::kQueueDoesNotExist, "The specified queue does not exist.");
+  }
+  return manager.get_queue(name);
+}
+
+Status required(const Params& params, std::string_view name) {
+  if (params.has(name)) return Status::ok();
+  return make_error(ErrorCode::kMissingParameter,
+                    "The request must contain the parameter " + std::string(name) + ".");
+}
+
+// A failed batch entry: <BatchResultErrorEntry><Id/><SenderFault/><Code/><Message/>.
+Value failed_entry(const std::string& id, const Status& status) {
+  const protocol::SqsError error = protocol::error_from_status(status);
+  const protocol::ErrorInfo& info = protocol::error_info(error.code);
+  Value entry = Value::structure();
+  entry.set("Id", Value::string(id))
+      .set("SenderFault", Value::boolean(info.sender_fault))
+      .set("Code", Value::string(std::string(info.query_code)))
+      .set("Message", Value::string(error.message));
+  return entry;
+}
+
+Value batch_result(Value successful, Value failed) {
+  Value result = Value::structure();
+  result.set("Successful", std::move(successful)).set("Failed", std::move(failed));
+  return result;
+}
+
+queues::SendRequest to_send_request(const Params& params) {
+  queues::SendRequest send;
+  send.body = params.string_param("MessageBody").value_or("");
+  send.attributes = params.message_attributes();
+  send.system_attributes = params.message_system_attributes();
+  send.delay_seconds = params.int_param("DelaySeconds");
+  send.group_id = params.string_param("MessageGroupId");
+  send.dedup_id = params.string_param("MessageDeduplicationId");
+  return send;
+}
+
+void add_send_result(Value& value, const queues::SendResult& sent) {
+  value.set("MessageId", Value::string(sent.message_id))
+      .set("MD5OfMessageBody", Value::string(sent.md5_of_body));
+  if (!sent.md5_of_attributes.empty()) {
+    value.set("MD5OfMessageAttributes", Value::string(sent.md5_of_attributes));
+  }
+  if (!sent.md5_of_system_attributes.empty()) {
+    value.set("MD5OfMessageSystemAttributes", Value::string(sent.md5_of_system_attributes));
+  }
+  if (!sent.sequence_number.empty()) {
+    value.set("SequenceNumber", Value::string(sent.sequence_number));
+  }
+}
+
+// ReceiveMessage's AttributeNames and MessageSystemAttributeNames: "All" or names.
+StringMap filter_system_attributes(const StringMap& all, const SqsRequest& request) {
+  std::vector<std::string> names = request.string_list("AttributeNames");
+  const auto& more = request.string_list("MessageSystemAttributeNames");
+  names.insert(names.end(), more.begin(), more.end());
+  if (std::find(names.begin(), names.end(), "All") != names.end()) return all;
+  StringMap chosen;
+  for (const std::string& name : names) {
+    if (auto it = all.find(name); it != all.end()) chosen.insert(*it);
+  }
+  return chosen;
+}
+
+// MessageAttributeNames: "All" or ".*" for every attribute, "prefix.*" for those starting
+// with "prefix.", else exact names.
+MessageAttributeMap filter_message_attributes(const MessageAttributeMap& all,
+                                              const std::vector<std::string>& names) {
+  MessageAttributeMap chosen;
+  for (const auto& [name, value] : all) {
+    for (const std::string& wanted : names) {
+      bool match = wanted == "All" || wanted == ".*" || wanted == name;
+      if (!match && wanted.size() > 2 && wanted.ends_with(".*")) {
+        match = name.starts_with(std::string_view(wanted).substr(0, wanted.size() - 1));
+      }
+      if (match) {
+        chosen.emplace(name, value);
+        break;
+      }
+    }
+  }
+  return chosen;
+}
+
+Value message_value(const queues::ReceivedMessage& message, const SqsRequest& request) {
+  Value value = Value::structure();
+  value.set("MessageId", Value::string(message.message_id))
+      .set("ReceiptHandle", Value::string(message.receipt_handle))
+      .set("MD5OfBody", Value::string(message.md5_of_body))
+      .set("Body", Value::string(message.body));
+  const StringMap system = filter_system_attributes(message.system_attributes, request);
+  if (!system.empty()) value.set("Attributes", Value::string_map(system));
+  const MessageAttributeMap attributes =
+      filter_message_attributes(message.attributes, request.string_list("MessageAttributeNames"));
+  if (!attributes.empty()) {
+    value.set("MD5OfMessageAttributes",
+              Value::string(protocol::md5_of_message_attributes(attributes)));
+    value.set("MessageAttributes", Value::message_attribute_map(attributes));
+  }
+  return value;
+}
+
+int64_t parse_int_or(const std::string& text, int64_t fallback) {
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size() ? value : fallback;
+}
+
+// Unsubscribes a long poll's wake-up when the poll iteration (or the coroutine) ends.
+class Subscription {
+ public:
+  Subscription(std::shared_ptr<queues::Queue> queue, std::function<void()> wake)
+      : queue_(std::move(queue)), id_(queue_->subscribe(std::move(wake))) {}
+  ~Subscription() { queue_->unsubscribe(id_); }
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+
+ private:
+  std::shared_ptr<queues::Queue> queue_;
+  uint64_t id_;
+};
+
+// AddPermission and RemovePermission only edit the queue's Policy document (no IAM here):
+// one statement per label, as SQS writes them.
+Result<std::string> add_permission(const std::string& policy_text, const queues::Queue& queue,
+                                   const SqsRequest& request) {
+  const std::string label = *request.string_param("Label");
+  const bool label_ok =
+      !label.empty() && label.size() <= 80 && std::all_of(label.begin(), label.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+      });
+  if (!label_ok) {
+    return make_error(ErrorCode::kInvalidParameterValue,
+                      "Label must be 1-80 characters of alphanumerics, hyphens and underscores");
+  }
+  nlohmann::json policy = nlohmann::json::parse(policy_text, nullptr, false);
+  if (policy_text.empty() || policy.is_discarded() || !policy.is_object()) {
+    policy = {{"Version", "2012-10-17"},
+              {"Id", queue.arn() + "/SQSDefaultPolicy"},
+              {"Statement", nlohmann::json::array()}};
+  }
+  if (!policy["Statement"].is_array()) policy["Statement"] = nlohmann::json::array();
+  for (const auto& statement : policy["Statement"]) {
+    if (statement.is_object() && statement.value("Sid", "") == label) {
+      return make_error(
+          ErrorCode::kInvalidParameterValue,
+          "Value " + label + " for parameter Label is invalid. Reason: Already exists.");
+    }
+  }
+  nlohmann::json principals = nlohmann::json::array();
+  for (const std::string& account : request.string_list("AWSAccountIds")) {
+    principals.push_back("arn:aws:iam::" + account + ":root");
+  }
+  nlohmann::json actions = nlohmann::json::array();
+  for (const std::string& action : request.string_list("Actions")) {
+    actions.push_back("SQS:" + action);
+  }
+  if (principals.empty() || actions.empty()) {
+    return make_error(ErrorCode::kMissingParameter, "AWSAccountIds and Actions are required");
+  }
+  policy["Statement"].push_back({{"Sid", label},
+                                 {"Effect", "Allow"},
+                                 {"Principal", {{"AWS", principals}}},
+                                 {"Action", actions},
+                                 {"Resource", queue.arn()}});
+  return policy.dump();
+}
+
+Result<std::string> remove_permission(const std::string& policy_text, const std::string& label) {
+  nlohmann::json policy = nlohmann::json::parse(policy_text, nullptr, false);
+  const auto missing = [&] {
+    return make_error(
+        ErrorCode::kInvalidParameterValue,
+        "Value " + label + " for parameter Label is invalid. Reason: can't find label.");
+  };
+  if (policy_text.empty() || policy.is_discarded() || !policy.is_object() ||
+      !policy["Statement"].is_array()) {
+    return missing();
+  }
+  auto& statements = policy["Statement"];
+  const auto before = statements.size();
+  for (auto it = statements.begin(); it != statements.end();) {
+    if (it->is_object() && it->value("Sid", "") == label) {
+      it = statements.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (statements.size() == before) return missing();
+  // The document stays, with no statements: an empty Policy is not valid JSON.
+  return policy.dump();
+}
+
+}  // namespace
+
+SqsService::SqsService(queues::QueueManager& queues, asio::thread_pool& blocking_pool,
+                       SqsServiceOptions options)
+    : queues_(queues), blocking_pool_(blocking_pool), options_(std::move(options)) {}
+
+std::string SqsService::queue_url(const std::string& name, const std::string& host) const {
+  std::string authority = options_.advertised_host;
+  if (authority.empty()) authority = host.empty() ? options_.fallback_host : host;
+  return "http://" + authority + "/" + options_.account_id + "/" + name;
+}
+
+asio::awaitable<HttpReply> SqsService::handle(protocol::HttpRequestView http, std::string host) {
+  const std::string request_id = queues::new_message_id();
+  auto parsed = protocol::parse_request(http);
+  if (!parsed.is_ok()) {
+    co_return protocol::render_error(protocol::detect_protocol(http),
+                                     protocol::error_from_status(parsed.status()), request_id);
+  }
+  const SqsRequest& request = *parsed;
+  auto result = co_await execute(request, host);
+  if (!result.is_ok()) {
+    const protocol::SqsError error = protocol::error_from_status(result.status());
+    if (error.code == ErrorCode::kInternalError) {
+      log::get("sqs")->error("action={} failed error=\"{}\"", request.action,
+                             result.status().to_string());
+    }
+    co_return protocol::render_error(request.protocol, error, request_id);
+  }
+  co_return protocol::render_response(request.protocol, request.action, *result, request_id);
+}
+
+asio::awaitable<Result<Value>> SqsService::blocking(std::function<Result<Value>()> work) {
+  co_return co_await on_pool<Result<Value>>(blocking_pool_, std::move(work));
+}
+
+asio::awaitable<Result<Value>> SqsService::execute(const SqsRequest& request,
+                                                   const std::string& host) {
+  const std::string& action = request.action;
+  queues::QueueManager& manager = queues_;
+  if (action == "ReceiveMessage") co_return co_await receive_message(request);
+
+  std::function<Result<Value>()> work;
+  if (action == "CreateQueue") {
+    work = [&]() -> Result<Value> {
+      SLUICE_RETURN_IF_ERROR(required(request, "QueueName"));
+      const std::string name = *request.string_param("QueueName");
+      SLUICE_ASSIGN_OR_RETURN(auto queue,
+                              manager.create_queue(name, request.attributes(), request.tags()));
+      Value result = Value::structure();
+      result.set("QueueUrl", Value::string(queue_url(queue->name(), host)));
+      return result;
+    };
+  } else if (action == "GetQueueUrl") {
+    work = [&]() -> Result<Value> {
+      SLUICE_RETURN_IF_ERROR(required(request, "QueueName"));
+      SLUICE_ASSIGN_OR_RETURN(auto queue, manager.get_queue(*request.string_param("QueueName")));
+      Value result = Value::structure();
+      result.set("QueueUrl", Value::string(queue_url(queue->name(), host)));
+      return result;
+    };
+  } else if (action == "ListQueues") {
+    work = [&]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(
+          auto list,
+          manager.list_queues(request.string_param("QueueNamePrefix").value_or(""),
+                              request.int_param("MaxResults"), request.string_param("NextToken")));
+      Value result = Value::structure();
+      std::vector<std::string> urls;
+      for (const std::string& name : list.names) urls.push_back(queue_url(name, host));
+      if (!urls.empty()) result.set("QueueUrls", Value::string_list(urls));
+      if (list.next_token) result.set("NextToken", Value::string(*list.next_token));
+      return result;
+    };
+  } else if (action == "DeleteQueue") {
+    work = [&]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
+      SLUICE_RETURN_IF_ERROR(manager.delete_queue(queue->name()));
+      return Value::structure();
+    };
+  } else if (action == "GetQueueAttributes") {
+    work = [&]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
+      const auto& names = request.string_list("AttributeNames");
+      SLUICE_RETURN_IF_ERROR(protocol::validate_attribute_names(names));
+      Value result = Value::structure();
+      if (names.empty()) return result;
+      const StringMap attributes = queue->get_attributes(names);
+      if (!attributes.empty()) result.set("Attributes", Value::string_map(attributes));
+      return result;
+    };
+  } else if (action == "SetQueueAttributes") {
+    work = [&]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
+      SLUICE_RETURN_IF_ERROR(manager.set_queue_attributes(queue->name(), request.attributes()));
+      return Value::structure();
+    };
+  } else if (action == "SendMessage") {
+    work = [&]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
+      SLUICE_RETURN_IF_ERROR(required(request, "MessageBody"));
+      SLUICE_RETURN_IF_ERROR(protocol::validate_delay_seconds(request));
+      queues::SendRequest send = to_send_request(request);
+      // Queue::send shares send_batch's 1 MiB payload check, which answers
+      // BatchRequestTooLong; a single message over the limit is InvalidParameterValue.
+      if (protocol::message_size(send.body, send.attributes) > protocol::kMaxMessageSizeLimit) {
+        return make_error(ErrorCode::kInvalidParameterValue,
+                          "One or more parameters are invalid. Reason: Message must be shorter "
+                          "than " +
+                              std::to_string(protocol::kMaxMessageSizeLimit) + " bytes.");
+      }
+      SLUICE_ASSIGN_OR_RETURN(auto sent, queue->send(send));
+      Value result = Value::structure();
+      add_send_result(result, sent);
+      return result;
+    };
+  } else if (action == "SendMessageBatch") {
+    work = [&]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
+      const auto& entries = request.entries();
+      SLUICE_RETURN_IF_ERROR(protocol::validate_batch_entries(entries));
+      Value successful = Value::list();
+      Value failed = Value::list();
+      // Entries that fail the front end's checks are answered without reaching the queue.
+      std::vector<queues::SendRequest> sends;
+      std::vector<size_t> sent_index;
+      for (size_t i = 0; i < entries.size(); ++i) {
+        Status status = required(entries[i], "MessageBody");
+        if (status.is_ok()) status = protocol::validate_delay_seconds(entries[i]);
+        if (!status.is_ok()) {
+          failed.push(failed_entry(*entries[i].string_param("Id"), status));
+          continue;
+        }
+        sends.push_back(to_send_request(entries[i]));
+        sent_index.push_back(i);
+      }
+      if (!sends.empty()) {
+        SLUICE_ASSIGN_OR_RETURN(auto results, queue->send_batch(sends));
+        for (size_t j = 0; j < results.size(); ++j) {
+          const std::string id = *entries[sent_index[j]].string_param("Id");
+          if (!results[j].is_ok()) {
+            failed.push(failed_entry(id, results[j].status()));
+            continue;
+          }
+          Value entry = Value::structure();
+          entry.set("Id", Value::string(id));
+          add_send_result(entry, *results[j]);
+          successful.push(std::move(entry));
+        }
+      }
+      return batch_result(std::move(successful), std::move(failed));
+    };
+  } else if (action == "DeleteMessage") {
+    work = [&]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
+      SLUICE_RETURN_IF_ERROR(required(request, "ReceiptHandle"));
+      SLUICE_RETURN_IF_ERROR(queue->delete_message(*request.string_param("ReceiptHandle")));
+      return Value::structure();
+    };
+  } else if (action == "DeleteMessageBatch" || action == "ChangeMessageVisibilityBatch") {
+    const bool is_delete = action == "DeleteMessageBatch";
+    work = [&, is_delete]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
+      const auto& entries = request.entries();
+      SLUICE_RETURN_IF_ERROR(protocol::validate_batch_entries(entries));
+      Value successful = Value::list();
+      Value failed = Value::list();
+      for (const Params& entry : entries) {
+        const std::string id = *entry.string_param("Id");
+        Status status = required(entry, "ReceiptHandle");
+        if (status.is_ok() && !is_delete) status = required(entry, "VisibilityTimeout");
+        if (status.is_ok()) {
+          const std::string handle = *entry.string_param("ReceiptHandle");
+          status = is_delete
+                       ? queue->delete_message(handle)
+                       : queue->change_visibility(handle, *entry.int_param("VisibilityTimeout"));
+        }
+        if (!status.is_ok()) {
+          failed.push(failed_entry(id, status));
+          continue;
+        }
+        Value ok = Value::structure();
+        ok.set("Id", Value::string(id));
+        successful.push(std::move(ok));
+      }
+      return batch_result(std::move(successful), std::move(failed));
+    };
+  } else if (action == "ChangeMessageVisibility") {
+    work = [&]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
+      SLUICE_RETURN_IF_ERROR(required(request, "ReceiptHandle"));
+      SLUICE_RETURN_IF_ERROR(required(request, "VisibilityTimeout"));
+      SLUICE_RETURN_IF_ERROR(queue->change_visibility(*request.string_param("ReceiptHandle"),
+                                                      *request.int_param("VisibilityTimeout")));
+      return Value::structure();
+    };
+  } else if (action == "PurgeQueue") {
+    work = [&]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
+      SLUICE_RETURN_IF_ERROR(queue->purge());
+      return Value::structure();
+    };
+  } else if (action == "TagQueue") {
+    work = [&]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
+      SLUICE_RETURN_IF_ERROR(queue->tag(request.tags()));
+      return Value::structure();
+    };
+  } else if (action == "UntagQueue") {
+    work = [&]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
+      SLUICE_RETURN_IF_ERROR(queue->untag(request.string_list("TagKeys")));
+      return Value::structure();
+    };
+  } else if (action == "ListQueueTags") {
+    work = [&]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
+      Value result = Value::structure();
+      const StringMap tags = queue->tags();
+      if (!tags.empty()) result.set("Tags", Value::string_map(tags));
+      return result;
+    };
+  } else if (action == "ListDeadLetterSourceQueues") {
+    work = [&]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
+      SLUICE_ASSIGN_OR_RETURN(auto names, manager.dead_letter_source_queues(queue->name()));
+      std::sort(names.begin(), names.end());
+      // Pages by name: NextToken is the last name of the previous page.
+      const auto max_results = request.int_param("MaxResults");
+      if (max_results) {
+        SLUICE_RETURN_IF_ERROR(protocol::validate_range("MaxResults", *max_results, 1, 1000));
+      }
+      const std::string after = request.string_param("NextToken").value_or("");
+      std::vector<std::string> urls;
+      std::optional<std::string> next;
+      for (const std::string& name : names) {
+        if (!after.empty() && name <= after) continue;
+        if (max_results && static_cast<int64_t>(urls.size()) == *max_results) {
+          next = queue_name_from_url(urls.back());
+          break;
+        }
+        urls.push_back(queue_url(name, host));
+      }
+      Value result = Value::structure();
+      result.set("queueUrls", Value::string_list(urls));
+      if (next) result.set("NextToken", Value::string(*next));
+      return result;
+    };
+  } else if (action == "AddPermission" || action == "RemovePermission") {
+    const bool add = action == "AddPermission";
+    work = [&, add]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
+      // One read-modify-write of the Policy at a time.
+      std::lock_guard lock(permissions_mu_);
+      const std::string current = queue->attributes().value("Policy");
+      SLUICE_ASSIGN_OR_RETURN(auto updated,
+                              add ? add_permission(current, *queue, request)
+                                  : remove_permission(current, *request.string_param("Label")));
+      SLUICE_RETURN_IF_ERROR(manager.set_queue_attributes(queue->name(), {{"Policy", updated}}));
+      return Value::structure();
+    };
+  } else {
+    // Known to the model (parse_request rejects unknown actions) but not served yet: the
+    // message move tasks.
+    co_return make_error(ErrorCode::kInvalidAction,
+                         "The action " + action + " is not supported by this server.");
+  }
+  co_return co_await blocking(std::move(work));
+}
+
+asio::awaitable<Result<Value>> SqsService::receive_message(const SqsRequest& request) {
+  if (Status status = protocol::validate_receive_message(request); !status.is_ok()) {
+    co_return status;
+  }
+  auto found = find_queue(queues_, request);
+  if (!found.is_ok()) co_return found.status();
+  std::shared_ptr<queues::Queue> queue = *found;
+
+  queues::ReceiveRequest receive;
+  receive.max_messages = static_cast<int>(request.int_param("MaxNumberOfMessages").value_or(1));
+  receive.visibility_timeout_s = request.int_param("VisibilityTimeout");
+  int64_t wait_s = 0;
+  if (auto given = request.int_param("WaitTimeSeconds")) {
+    wait_s = *given;
+  } else {
+    wait_s = parse_int_or(queue->attributes().value("ReceiveMessageWaitTimeSeconds"), 0);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+
+  auto executor = co_await asio::this_coro::executor;
+  struct Waiter {
+    explicit Waiter(asio::any_io_executor ex) : timer(std::move(ex)) {}
+    asio::steady_timer timer;
+    bool woken = false;  // set on the executor, so a wake-up during the receive is not lost
+  };
+  auto waiter = std::make_shared<Waiter>(executor);
+  std::function<void()> wake = [waiter, executor] {
+    asio::post(executor, [waiter] {
+      waiter->woken = true;
+      waiter->timer.cancel();
+    });
+  };
+  std::function<Result<std::vector<queues::ReceivedMessage>>()> take = [queue, receive] {
+    return queue->receive(receive);
+  };
+  while (true) {
+    waiter->woken = false;
+    // Subscribe before receiving, so that a send landing in between still wakes us.
+    Subscription subscription(queue, wake);
+    auto received = co_await on_pool(blocking_pool_, take);
+    if (!received.is_ok()) co_return received.status();
+    const auto now = std::chrono::steady_clock::now();
+    if (!received->empty() || now >= deadline) {
+      Value result = Value::structure();
+      if (!received->empty()) {
+        Value messages = Value::list();
+        for (const auto& message : *received) messages.push(message_value(message, request));
+        result.set("Messages", std::move(messages));
+      }
+      co_return result;
+    }
+    if (waiter->woken) continue;
+    auto until = deadline;
+    if (auto next = queue->next_visible_at()) {
+      // At least a few milliseconds: a message due now that the receive could not take
+      // (its FIFO group is busy) must not turn the poll into a busy loop.
+      const int64_t delay_ms = std::max<int64_t>(5, *next - storage::system_clock_ms());
+      until = std::min(until, now + std::chrono::milliseconds(delay_ms));
+    }
+    waiter->timer.expires_at(until);
+    boost::system::error_code ec;
+    auto token = asio::redirect_error(asio::use_awaitable, ec);
+    co_await waiter->timer.async_wait(token);
+  }
+}
+
+}  // namespace sluice::sqs::server
