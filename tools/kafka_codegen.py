@@ -3,8 +3,10 @@
 
 Regenerate after changing this script or the schemas, from the repository root:
 
-    /usr/bin/python3 tools/kafka_codegen.py \
-        --schemas /work/shared/kafka-protocol --out src/kafka/protocol/messages
+    /usr/bin/python3 tools/kafka_codegen.py
+
+(schemas from /work/shared/kafka-protocol and tools/kafka-schemas, output to
+src/kafka/protocol/messages; --schemas DIR, repeatable, and --out override them).
 
 The output (one <snake_case_name>.h/.cc per message, plus message_versions.*, request.*
 and messages.cmake, the source list for CMake) is checked in and reviewed like hand-written code; the C++ build never reads
@@ -740,16 +742,24 @@ def remove_stale_outputs(out_dir, written):
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--schemas", default="/work/shared/kafka-protocol")
+    # Kafka's schemas, then ours for the APIs the shared set lacks (tools/kafka-schemas/).
+    parser.add_argument("--schemas", action="append",
+                        help="a directory of schemas; repeat for several (default: "
+                             "/work/shared/kafka-protocol and tools/kafka-schemas)")
     parser.add_argument("--out", default=os.path.join(root, "src/kafka/protocol/messages"))
     args = parser.parse_args()
 
+    schema_dirs = args.schemas or ["/work/shared/kafka-protocol",
+                                   os.path.join(root, "tools/kafka-schemas")]
     messages = {}
-    for path in sorted(glob.glob(os.path.join(args.schemas, "*.json"))):
+    paths = [p for d in schema_dirs for p in sorted(glob.glob(os.path.join(d, "*.json")))]
+    for path in paths:
         base = os.path.basename(path)
         if base.startswith(SKIPPED_PREFIXES):
             continue
         msg = Message(path)
+        if msg.name in messages:
+            sys.exit(f"{msg.name} is defined twice ({path})")
         messages[msg.name] = msg
     pairs = []
     for name, req in sorted(messages.items(), key=lambda kv: (kv[1].api_key, kv[0])):

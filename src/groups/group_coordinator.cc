@@ -474,4 +474,51 @@ GroupError GroupCoordinator::delete_group(const std::string& group_id) {
   return offsets_.remove(group_id, {}).is_ok() ? GroupError::kNone : GroupError::kStorageError;
 }
 
+OffsetDeleteResult GroupCoordinator::delete_offsets(const std::string& group_id,
+                                                    const std::vector<TopicPartition>& partitions,
+                                                    const SubscribedTopics& subscribed_topics) {
+  OffsetDeleteResult result;
+  result.partitions.assign(partitions.size(), GroupError::kNone);
+  std::vector<TopicPartition> removable;
+  // Under the lock, so that no member joins with a subscription between the check and the
+  // removal.
+  std::lock_guard lock(mu_);
+  auto found = groups_.find(group_id);
+  const bool has_members = found != groups_.end() && !found->second.members.empty();
+  if (!has_members && offsets_.fetch_all(group_id).empty()) {
+    result.error = GroupError::kGroupIdNotFound;
+    return result;
+  }
+  std::set<std::string> subscribed;
+  if (has_members) {
+    const Group& group = found->second;
+    if (group.protocol_type != "consumer") {
+      result.error = GroupError::kNonEmptyGroup;
+      return result;
+    }
+    for (const auto& [id, member] : group.members) {
+      // The protocol the group chose, or while none is chosen yet, the member's first.
+      const JoinProtocol* chosen = member.protocols.empty() ? nullptr : &member.protocols.front();
+      for (const auto& protocol : member.protocols) {
+        if (protocol.name == group.protocol_name) chosen = &protocol;
+      }
+      if (chosen == nullptr) continue;
+      for (auto& topic : subscribed_topics(group.protocol_type, chosen->metadata)) {
+        subscribed.insert(std::move(topic));
+      }
+    }
+  }
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    if (subscribed.contains(partitions[i].topic)) {
+      result.partitions[i] = GroupError::kGroupSubscribedToTopic;
+    } else {
+      removable.push_back(partitions[i]);
+    }
+  }
+  if (!removable.empty() && !offsets_.remove(group_id, removable).is_ok()) {
+    result.error = GroupError::kStorageError;
+  }
+  return result;
+}
+
 }  // namespace sluice::groups

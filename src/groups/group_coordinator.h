@@ -37,6 +37,7 @@ enum class GroupError {
   kInvalidGroupId,
   kGroupIdNotFound,
   kNonEmptyGroup,
+  kGroupSubscribedToTopic,
   kStorageError,
 };
 
@@ -115,6 +116,17 @@ struct GroupDescription {
   std::vector<MemberDescription> members;
 };
 
+// The topics a member's protocol metadata subscribes to (for the "consumer" protocol type,
+// the topics of its ConsumerProtocolSubscription); empty when it cannot tell. The groups
+// service does not read protocol bytes itself: the front end that knows them supplies this.
+using SubscribedTopics = std::function<std::vector<std::string>(const std::string& protocol_type,
+                                                                const std::string& metadata)>;
+
+struct OffsetDeleteResult {
+  GroupError error = GroupError::kNone;  // for the whole group
+  std::vector<GroupError> partitions;    // one per requested partition, in order
+};
+
 struct OffsetCommitRequest {
   std::string group_id;
   int32_t generation = -1;  // -1 with an empty member id: a standalone (assign()) consumer
@@ -145,6 +157,14 @@ class GroupCoordinator {
   std::optional<GroupDescription> describe_group(const std::string& group_id) const;
   // Deletes an empty group and its committed offsets.
   GroupError delete_group(const std::string& group_id);
+  // OffsetDelete: removes the group's committed offsets of `partitions`. As in Kafka, an
+  // empty group loses them all; a group with members keeps those of topics its members
+  // subscribe to (kGroupSubscribedToTopic per partition), and a group with members whose
+  // protocol type is not "consumer" keeps everything (kNonEmptyGroup). kGroupIdNotFound
+  // when the group has neither members nor committed offsets.
+  OffsetDeleteResult delete_offsets(const std::string& group_id,
+                                    const std::vector<TopicPartition>& partitions,
+                                    const SubscribedTopics& subscribed_topics);
 
   // Expires members whose session ran out and completes rebalances whose time is up.
   void tick(int64_t now_ms);

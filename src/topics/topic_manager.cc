@@ -201,12 +201,23 @@ Status TopicManager::add_partitions(const std::string& name, int32_t total) {
 }
 
 Status TopicManager::set_configs(const std::string& name, const ConfigMap& overrides) {
-  SLUICE_RETURN_IF_ERROR(validate_topic_configs(overrides));
+  return update_configs(name, [&overrides](ConfigMap* configs) {
+    *configs = overrides;
+    return Status::ok();
+  });
+}
+
+Status TopicManager::update_configs(const std::string& name,
+                                    const std::function<Status(ConfigMap*)>& edit,
+                                    bool validate_only) {
   std::unique_lock lock(mu_);
   auto it = topics_.find(name);
   if (it == topics_.end()) return Status::not_found("topic '" + name + "' does not exist");
   TopicInfo changed = it->second->info;
-  changed.overrides = overrides;
+  SLUICE_RETURN_IF_ERROR(edit(&changed.overrides));
+  SLUICE_RETURN_IF_ERROR(validate_topic_configs(changed.overrides));
+  if (validate_only) return Status::ok();
+  const ConfigMap& overrides = changed.overrides;
   SLUICE_RETURN_IF_ERROR(persist(changed));
   auto replacement = std::make_shared<Topic>(*it->second);
   replacement->info = changed;

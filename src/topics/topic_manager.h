@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -59,6 +60,12 @@ class TopicManager {
   Status add_partitions(const std::string& name, int32_t total);
   // Replaces the topic's config overrides.
   Status set_configs(const std::string& name, const ConfigMap& overrides);
+  // Applies `edit` to a copy of the topic's overrides, validates the result and, unless
+  // `validate_only`, makes it the topic's overrides (durably). One update at a time, so
+  // concurrent incremental changes do not lose each other. NotFound for an unknown topic;
+  // `edit`'s error, or InvalidArgument naming the bad config, leaves the topic unchanged.
+  Status update_configs(const std::string& name, const std::function<Status(ConfigMap*)>& edit,
+                        bool validate_only = false);
 
   // nullptr when the topic or partition does not exist.
   std::shared_ptr<Partition> partition(const std::string& topic, int32_t index) const;

@@ -214,6 +214,52 @@ TEST_F(GroupCoordinatorTest, DeleteRemovesAnEmptyGroupAndItsOffsets) {
   EXPECT_EQ(coordinator_->delete_group("g"), GroupError::kGroupIdNotFound);
 }
 
+TEST_F(GroupCoordinatorTest, OffsetDeleteKeepsTopicsMembersSubscribeTo) {
+  OffsetCommitRequest commit;
+  commit.group_id = "g";
+  commit.offsets = {{{"kept", 0}, CommittedOffset{3, 0, 1, ""}},
+                    {{"dropped", 0}, CommittedOffset{9, 0, 1, ""}}};
+  ASSERT_EQ(coordinator_->commit_offsets(commit, now_), GroupError::kNone);
+  std::optional<JoinResult> a;
+  join(join_request(""), &a);
+  now_ += 100;
+  coordinator_->tick(now_);
+  ASSERT_TRUE(a && a->error == GroupError::kNone);
+
+  // The front end reads the topics out of the metadata; here it is the member's own text.
+  std::vector<std::string> seen_metadata;
+  const SubscribedTopics subscribed = [&](const std::string& type, const std::string& metadata) {
+    EXPECT_EQ(type, "consumer");
+    seen_metadata.push_back(metadata);
+    return std::vector<std::string>{"kept"};
+  };
+  OffsetDeleteResult result =
+      coordinator_->delete_offsets("g", {{"kept", 0}, {"dropped", 0}}, subscribed);
+  EXPECT_EQ(result.error, GroupError::kNone);
+  EXPECT_EQ(result.partitions,
+            (std::vector<GroupError>{GroupError::kGroupSubscribedToTopic, GroupError::kNone}));
+  EXPECT_EQ(seen_metadata, std::vector<std::string>{"subscription-of-"});
+  EXPECT_TRUE(offsets_->fetch("g", {"kept", 0}));
+  EXPECT_FALSE(offsets_->fetch("g", {"dropped", 0}));
+
+  EXPECT_EQ(coordinator_->delete_offsets("other", {{"kept", 0}}, subscribed).error,
+            GroupError::kGroupIdNotFound);
+}
+
+TEST_F(GroupCoordinatorTest, OffsetDeleteRefusesNonConsumerGroupsWithMembers) {
+  JoinRequest request = join_request("");
+  request.protocol_type = "connect";
+  std::optional<JoinResult> a;
+  join(request, &a);
+  now_ += 100;
+  coordinator_->tick(now_);
+  ASSERT_TRUE(a && a->error == GroupError::kNone);
+  const auto none = [](const std::string&, const std::string&) {
+    return std::vector<std::string>();
+  };
+  EXPECT_EQ(coordinator_->delete_offsets("g", {{"t", 0}}, none).error, GroupError::kNonEmptyGroup);
+}
+
 TEST(OffsetStore, CommitsSurviveReopenAndDeletesStayDeleted) {
   std::string pattern = (std::filesystem::temp_directory_path() / "sluice-offsets-XXXXXX").string();
   ASSERT_NE(::mkdtemp(pattern.data()), nullptr);

@@ -56,6 +56,14 @@ asio::awaitable<HandlerResult> KafkaBroker::dispatch(Request request) {
       co_return co_await handle_init_producer_id(context_, request);
     case ApiKey::kDescribeConfigs:
       co_return co_await handle_describe_configs(context_, request);
+    case ApiKey::kAlterConfigs:
+      co_return co_await handle_alter_configs(context_, request);
+    case ApiKey::kIncrementalAlterConfigs:
+      co_return co_await handle_incremental_alter_configs(context_, request);
+    case ApiKey::kDeleteGroups:
+      co_return co_await handle_delete_groups(context_, request);
+    case ApiKey::kOffsetDelete:
+      co_return co_await handle_offset_delete(context_, request);
     case ApiKey::kCreatePartitions:
       co_return co_await handle_create_partitions(context_, request);
     case ApiKey::kDeleteRecords:

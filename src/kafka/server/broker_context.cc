@@ -68,6 +68,8 @@ ErrorCode error_code_for(groups::GroupError error) {
       return ErrorCode::kGroupIdNotFound;
     case GroupError::kNonEmptyGroup:
       return ErrorCode::kNonEmptyGroup;
+    case GroupError::kGroupSubscribedToTopic:
+      return ErrorCode::kGroupSubscribedToTopic;
     case GroupError::kStorageError:
       return ErrorCode::kKafkaStorageError;
   }

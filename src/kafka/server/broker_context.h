@@ -93,6 +93,11 @@ asio::awaitable<HandlerResult> handle_offset_commit(BrokerContext& context, Requ
 asio::awaitable<HandlerResult> handle_offset_fetch(BrokerContext& context, Request& request);
 asio::awaitable<HandlerResult> handle_init_producer_id(BrokerContext& context, Request& request);
 asio::awaitable<HandlerResult> handle_describe_configs(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_alter_configs(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_incremental_alter_configs(BrokerContext& context,
+                                                                Request& request);
+asio::awaitable<HandlerResult> handle_delete_groups(BrokerContext& context, Request& request);
+asio::awaitable<HandlerResult> handle_offset_delete(BrokerContext& context, Request& request);
 asio::awaitable<HandlerResult> handle_create_partitions(BrokerContext& context, Request& request);
 asio::awaitable<HandlerResult> handle_delete_records(BrokerContext& context, Request& request);
 asio::awaitable<HandlerResult> handle_offset_for_leader_epoch(BrokerContext& context,

@@ -28,7 +28,11 @@ const std::vector<ApiRange>& supported_apis() {
       {ApiKey::kOffsetForLeaderEpoch, 0, 3},
       {ApiKey::kDeleteRecords, 0, 1},
       {ApiKey::kDescribeConfigs, 0, 2},
+      {ApiKey::kAlterConfigs, 0, 2},
       {ApiKey::kCreatePartitions, 0, 1},
+      {ApiKey::kDeleteGroups, 0, 2},
+      {ApiKey::kIncrementalAlterConfigs, 0, 1},
+      {ApiKey::kOffsetDelete, 0, 0},
   };
   // clang-format on
   return apis;

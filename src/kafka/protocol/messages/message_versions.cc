@@ -32,10 +32,14 @@ static_assert(static_cast<int16_t>(ApiKey::kAddOffsetsToTxn) == 25);
 static_assert(static_cast<int16_t>(ApiKey::kEndTxn) == 26);
 static_assert(static_cast<int16_t>(ApiKey::kTxnOffsetCommit) == 28);
 static_assert(static_cast<int16_t>(ApiKey::kDescribeConfigs) == 32);
+static_assert(static_cast<int16_t>(ApiKey::kAlterConfigs) == 33);
 static_assert(static_cast<int16_t>(ApiKey::kSaslAuthenticate) == 36);
 static_assert(static_cast<int16_t>(ApiKey::kCreatePartitions) == 37);
+static_assert(static_cast<int16_t>(ApiKey::kDeleteGroups) == 42);
+static_assert(static_cast<int16_t>(ApiKey::kIncrementalAlterConfigs) == 44);
+static_assert(static_cast<int16_t>(ApiKey::kOffsetDelete) == 47);
 
-constexpr std::array<MessageVersions, 27> kMessageVersions = {{
+constexpr std::array<MessageVersions, 31> kMessageVersions = {{
     {ApiKey::kProduce, 0, 11, 9},
     {ApiKey::kFetch, 0, 17, 12},
     {ApiKey::kListOffsets, 0, 10, 6},
@@ -61,8 +65,12 @@ constexpr std::array<MessageVersions, 27> kMessageVersions = {{
     {ApiKey::kEndTxn, 0, 5, 3},
     {ApiKey::kTxnOffsetCommit, 0, 4, 3},
     {ApiKey::kDescribeConfigs, 0, 4, 4},
+    {ApiKey::kAlterConfigs, 0, 2, 2},
     {ApiKey::kSaslAuthenticate, 0, 2, 2},
     {ApiKey::kCreatePartitions, 0, 3, 2},
+    {ApiKey::kDeleteGroups, 0, 2, 2},
+    {ApiKey::kIncrementalAlterConfigs, 0, 1, 1},
+    {ApiKey::kOffsetDelete, 0, 0, -1},
 }};
 
 }  // namespace

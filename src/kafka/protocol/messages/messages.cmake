@@ -5,12 +5,16 @@ set(SLUICE_KAFKA_MESSAGE_SOURCES
   protocol/messages/add_offsets_to_txn_response.cc
   protocol/messages/add_partitions_to_txn_request.cc
   protocol/messages/add_partitions_to_txn_response.cc
+  protocol/messages/alter_configs_request.cc
+  protocol/messages/alter_configs_response.cc
   protocol/messages/api_versions_request.cc
   protocol/messages/api_versions_response.cc
   protocol/messages/create_partitions_request.cc
   protocol/messages/create_partitions_response.cc
   protocol/messages/create_topics_request.cc
   protocol/messages/create_topics_response.cc
+  protocol/messages/delete_groups_request.cc
+  protocol/messages/delete_groups_response.cc
   protocol/messages/delete_records_request.cc
   protocol/messages/delete_records_response.cc
   protocol/messages/delete_topics_request.cc
@@ -27,6 +31,8 @@ set(SLUICE_KAFKA_MESSAGE_SOURCES
   protocol/messages/find_coordinator_response.cc
   protocol/messages/heartbeat_request.cc
   protocol/messages/heartbeat_response.cc
+  protocol/messages/incremental_alter_configs_request.cc
+  protocol/messages/incremental_alter_configs_response.cc
   protocol/messages/init_producer_id_request.cc
   protocol/messages/init_producer_id_response.cc
   protocol/messages/join_group_request.cc
@@ -42,6 +48,8 @@ set(SLUICE_KAFKA_MESSAGE_SOURCES
   protocol/messages/metadata_response.cc
   protocol/messages/offset_commit_request.cc
   protocol/messages/offset_commit_response.cc
+  protocol/messages/offset_delete_request.cc
+  protocol/messages/offset_delete_response.cc
   protocol/messages/offset_fetch_request.cc
   protocol/messages/offset_fetch_response.cc
   protocol/messages/offset_for_leader_epoch_request.cc

@@ -59,10 +59,18 @@ std::optional<Request> make_request(int16_t api_key) {
       return TxnOffsetCommitRequest();
     case ApiKey::kDescribeConfigs:
       return DescribeConfigsRequest();
+    case ApiKey::kAlterConfigs:
+      return AlterConfigsRequest();
     case ApiKey::kSaslAuthenticate:
       return SaslAuthenticateRequest();
     case ApiKey::kCreatePartitions:
       return CreatePartitionsRequest();
+    case ApiKey::kDeleteGroups:
+      return DeleteGroupsRequest();
+    case ApiKey::kIncrementalAlterConfigs:
+      return IncrementalAlterConfigsRequest();
+    case ApiKey::kOffsetDelete:
+      return OffsetDeleteRequest();
     default:
       return std::nullopt;
   }

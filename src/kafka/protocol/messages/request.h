@@ -11,9 +11,11 @@
 #include "common/status.h"
 #include "kafka/protocol/messages/add_offsets_to_txn_request.h"
 #include "kafka/protocol/messages/add_partitions_to_txn_request.h"
+#include "kafka/protocol/messages/alter_configs_request.h"
 #include "kafka/protocol/messages/api_versions_request.h"
 #include "kafka/protocol/messages/create_partitions_request.h"
 #include "kafka/protocol/messages/create_topics_request.h"
+#include "kafka/protocol/messages/delete_groups_request.h"
 #include "kafka/protocol/messages/delete_records_request.h"
 #include "kafka/protocol/messages/delete_topics_request.h"
 #include "kafka/protocol/messages/describe_configs_request.h"
@@ -22,6 +24,7 @@
 #include "kafka/protocol/messages/fetch_request.h"
 #include "kafka/protocol/messages/find_coordinator_request.h"
 #include "kafka/protocol/messages/heartbeat_request.h"
+#include "kafka/protocol/messages/incremental_alter_configs_request.h"
 #include "kafka/protocol/messages/init_producer_id_request.h"
 #include "kafka/protocol/messages/join_group_request.h"
 #include "kafka/protocol/messages/leave_group_request.h"
@@ -29,6 +32,7 @@
 #include "kafka/protocol/messages/list_offsets_request.h"
 #include "kafka/protocol/messages/metadata_request.h"
 #include "kafka/protocol/messages/offset_commit_request.h"
+#include "kafka/protocol/messages/offset_delete_request.h"
 #include "kafka/protocol/messages/offset_fetch_request.h"
 #include "kafka/protocol/messages/offset_for_leader_epoch_request.h"
 #include "kafka/protocol/messages/produce_request.h"
@@ -47,8 +51,9 @@ using Request =
                  ListGroupsRequest, SaslHandshakeRequest, ApiVersionsRequest, CreateTopicsRequest,
                  DeleteTopicsRequest, DeleteRecordsRequest, InitProducerIdRequest,
                  OffsetForLeaderEpochRequest, AddPartitionsToTxnRequest, AddOffsetsToTxnRequest,
-                 EndTxnRequest, TxnOffsetCommitRequest, DescribeConfigsRequest,
-                 SaslAuthenticateRequest, CreatePartitionsRequest>;
+                 EndTxnRequest, TxnOffsetCommitRequest, DescribeConfigsRequest, AlterConfigsRequest,
+                 SaslAuthenticateRequest, CreatePartitionsRequest, DeleteGroupsRequest,
+                 IncrementalAlterConfigsRequest, OffsetDeleteRequest>;
 
 // A default-constructed request of api_key's type; nullopt for a key without a codec.
 std::optional<Request> make_request(int16_t api_key);
