@@ -1,6 +1,6 @@
-"""Consumer groups with real clients: exactly-once consumption while membership is stable,
-partitions moving when a member leaves or dies, and committed offsets surviving a broker
-SIGKILL."""
+"""Consumer groups with real clients (confluent-kafka and kafka-python): exactly-once
+consumption while membership is stable, partitions moving when a member leaves or dies, and
+committed offsets surviving a broker SIGKILL."""
 import os
 import signal
 import subprocess
@@ -199,3 +199,63 @@ def test_kafka_python_group_consumes_every_message():
         consumer.close()
         assert sorted(received) == sorted(values)
         assert sum(committed.values()) == len(values)
+
+
+class PythonGroupMember:
+    """A kafka-python consumer polling on its own thread, recording what it gets."""
+
+    def __init__(self, bootstrap, group, topic, name):
+        self.received = []
+        self.assignment = set()
+        self._stop = threading.Event()
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=group, client_id=name,
+            auto_offset_reset="earliest", session_timeout_ms=SESSION_TIMEOUT_MS,
+            heartbeat_interval_ms=500, enable_auto_commit=True, auto_commit_interval_ms=200)
+        self._consumer.subscribe([topic])
+        self._thread = threading.Thread(target=self._run)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            batches = self._consumer.poll(timeout_ms=200)
+            # The assignment as of this poll: a rebalance happens inside poll().
+            self.assignment = {tp.partition for tp in self._consumer.assignment()}
+            for records in batches.values():
+                self.received.extend((r.partition, r.offset, r.value) for r in records)
+
+    def close(self):
+        self._stop.set()
+        self._thread.join()
+        self._consumer.close()  # commits, then sends LeaveGroup
+
+
+def test_kafka_python_three_members_share_six_partitions_and_take_over_when_one_leaves():
+    with Broker(extra_args=["--group-initial-rebalance-delay-ms", "1000"]) as broker:
+        create_topic(broker.bootstrap, "py-work", PARTITIONS)
+        members = [PythonGroupMember(broker.bootstrap, "py-workers", "py-work", f"p{i}")
+                   for i in range(3)]
+        try:
+            wait_for(lambda: balanced(members) and all(len(m.assignment) == 2 for m in members),
+                     30, "three kafka-python members to split six partitions")
+
+            first = [f"first-{i}" for i in range(3000)]
+            produce(broker.bootstrap, "py-work", first)
+            wait_for(lambda: sum(len(m.received) for m in members) >= len(first), 60,
+                     "the first batch to be consumed")
+            time.sleep(0.5)
+            values = [v.decode() for m in members for _, _, v in m.received]
+            assert sorted(values) == sorted(first), "each message exactly once while stable"
+
+            leaving = members.pop()
+            leaving.close()
+            wait_for(lambda: balanced(members), SESSION_TIMEOUT_MS / 1000,
+                     "the two remaining members to own all six partitions")
+
+            second = [f"second-{i}" for i in range(1500)]
+            produce(broker.bootstrap, "py-work", second)
+            wait_for(lambda: {v.decode() for m in members for _, _, v in m.received} >= set(second),
+                     60, "the remaining members to consume the second batch")
+        finally:
+            for member in members:
+                member.close()
