@@ -1,0 +1,57 @@
+// sluice cluster status
+#include <iostream>
+
+#include "cli/cli.h"
+#include "cli/kafka_client.h"
+
+namespace sluice::cli {
+
+namespace {
+
+void status(const CliContext& context) {
+  KafkaClient client(context.endpoints().brokers);
+  const ClusterInfo cluster = client.metadata();
+  std::map<int32_t, int> leaders;
+  int partitions = 0;
+  nlohmann::json under_replicated = nlohmann::json::array();
+  for (const auto& topic : cluster.topics) {
+    for (const auto& partition : topic.partitions) {
+      ++partitions;
+      ++leaders[partition.leader];
+      if (partition.in_sync.size() < partition.replicas.size()) {
+        under_replicated.push_back({{"topic", topic.name}, {"partition", partition.id}});
+      }
+    }
+  }
+  nlohmann::json brokers = nlohmann::json::array();
+  Table table{{"broker", "address", "leader of"}, {}};
+  for (const auto& broker : cluster.brokers) {
+    const std::string address = broker.host + ":" + std::to_string(broker.port);
+    brokers.push_back({{"id", broker.id}, {"address", address}, {"leaders", leaders[broker.id]}});
+    table.rows.push_back({std::to_string(broker.id), address, std::to_string(leaders[broker.id])});
+  }
+  nlohmann::json json = {{"brokers", brokers},
+                         {"topics", cluster.topics.size()},
+                         {"partitions", partitions},
+                         {"under_replicated_partitions", under_replicated}};
+  if (context.format == Format::kJson) {
+    emit(context.format, json, {});
+    return;
+  }
+  std::cout << render_table(table) << "\nTOPICS                       " << cluster.topics.size()
+            << "\nPARTITIONS                   " << partitions << "\nUNDER-REPLICATED PARTITIONS  "
+            << under_replicated.size() << "\n";
+}
+
+}  // namespace
+
+void add_cluster_commands(CLI::App& app, CliContext& context) {
+  CLI::App* cluster = add_command(app, "cluster", "The brokers and how partitions sit on them");
+  cluster->require_subcommand(1);
+  CLI::App* status_command =
+      add_command(*cluster, "status", "Brokers, partitions, leaders, under-replicated partitions");
+  add_format_option(status_command, context);
+  status_command->callback(context.guard([&context] { status(context); }));
+}
+
+}  // namespace sluice::cli
