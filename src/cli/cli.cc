@@ -52,6 +52,7 @@ void add_cli_commands(CLI::App& app, int* exit_code) {
   add_group_commands(app, context);
   add_queue_commands(app, context);
   add_cluster_commands(app, context);
+  add_bench_commands(app, context);
 }
 
 }  // namespace sluice::cli

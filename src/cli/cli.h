@@ -22,7 +22,7 @@ struct CliContext {
   std::function<void()> guard(std::function<void()> command) const;
 };
 
-// Registers topic, produce, consume, group, queue and cluster on `app`; their results go to
+// Registers topic, produce, consume, group, queue, cluster and bench on `app`; their results go to
 // *exit_code.
 void add_cli_commands(CLI::App& app, int* exit_code);
 
@@ -32,6 +32,7 @@ void add_record_commands(CLI::App& app, CliContext& context);
 void add_group_commands(CLI::App& app, CliContext& context);
 void add_queue_commands(CLI::App& app, CliContext& context);
 void add_cluster_commands(CLI::App& app, CliContext& context);
+void add_bench_commands(CLI::App& app, CliContext& context);
 
 // --format table|json on `command`.
 void add_format_option(CLI::App* command, CliContext& context);

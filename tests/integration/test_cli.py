@@ -200,3 +200,18 @@ def test_where_the_cli_connects(broker, tmp_path):
     profile.write_text('brokers = "x"\ncolour = "blue"\n')
     error = run(broker, "topic", "list", env={"SLUICE_CONFIG": str(profile)}, expect=2)
     assert "colour" in error
+
+
+def test_bench_kafka(broker):
+    result = run_json(broker, "bench", "kafka", "--records", "2000", "--record-size", "200",
+                      "--producers", "2", "--acks", "all")
+    assert result["records"] == 2000 and result["record_size"] == 200
+    assert result["records_per_second"] > 0
+    assert result["megabytes_per_second"] == pytest.approx(
+        result["records_per_second"] * 200 / 1e6)
+    for latency in (result["ack_latency"], result["end_to_end_latency"]):
+        assert 0 < latency["p50_ms"] <= latency["p99_ms"] <= latency["p999_ms"] <= latency[
+            "max_ms"]
+    # The topic it loaded holds every record.
+    topic = run_json(broker, "topic", "describe", result["topic"])
+    assert sum(p["records"] for p in topic["partitions"]) == 2000
