@@ -173,6 +173,21 @@ PartitionOffsets KafkaClient::offsets_for_time(const std::string& topic,
   return to_offsets(list.get());
 }
 
+template <typename Request, typename Send, typename ResultsOf>
+void KafkaClient::topic_request(rd_kafka_admin_op_t op, const std::string& what, Request* request,
+                                void (*destroy)(Request*), Send send, ResultsOf results_of) const {
+  std::unique_ptr<Request, void (*)(Request*)> owned(request, destroy);
+  rd_kafka_event_t* event =
+      admin(op, what, [&](rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
+        send(handle(), &request, 1, options, queue);
+      });
+  size_t count = 0;
+  const rd_kafka_topic_result_t** results = results_of(event, &count);
+  const std::string failure = topic_failure(results, count);
+  rd_kafka_event_destroy(event);
+  if (!failure.empty()) fail(what, failure);
+}
+
 void KafkaClient::create_topic(const std::string& name, int partitions,
                                const std::map<std::string, std::string>& configs) const {
   char error[512];
@@ -182,32 +197,21 @@ void KafkaClient::create_topic(const std::string& name, int partitions,
   for (const auto& [key, value] : configs) {
     rd_kafka_NewTopic_set_config(topic, key.c_str(), value.c_str());
   }
-  rd_kafka_event_t* event = admin(RD_KAFKA_ADMIN_OP_CREATETOPICS, "CreateTopics of '" + name + "'",
-                                  [&](rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
-                                    rd_kafka_CreateTopics(handle(), &topic, 1, options, queue);
-                                  });
-  rd_kafka_NewTopic_destroy(topic);
-  size_t count = 0;
-  const rd_kafka_topic_result_t** results =
-      rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
-  const std::string failure = topic_failure(results, count);
-  rd_kafka_event_destroy(event);
-  if (!failure.empty()) fail("CreateTopics of '" + name + "'", failure);
+  topic_request(RD_KAFKA_ADMIN_OP_CREATETOPICS, "CreateTopics of '" + name + "'", topic,
+                rd_kafka_NewTopic_destroy, rd_kafka_CreateTopics,
+                [](rd_kafka_event_t* event, size_t* count) {
+                  return rd_kafka_CreateTopics_result_topics(
+                      rd_kafka_event_CreateTopics_result(event), count);
+                });
 }
 
 void KafkaClient::delete_topic(const std::string& name) const {
-  rd_kafka_DeleteTopic_t* topic = rd_kafka_DeleteTopic_new(name.c_str());
-  rd_kafka_event_t* event = admin(RD_KAFKA_ADMIN_OP_DELETETOPICS, "DeleteTopics of '" + name + "'",
-                                  [&](rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
-                                    rd_kafka_DeleteTopics(handle(), &topic, 1, options, queue);
-                                  });
-  rd_kafka_DeleteTopic_destroy(topic);
-  size_t count = 0;
-  const rd_kafka_topic_result_t** results =
-      rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event), &count);
-  const std::string failure = topic_failure(results, count);
-  rd_kafka_event_destroy(event);
-  if (!failure.empty()) fail("DeleteTopics of '" + name + "'", failure);
+  topic_request(RD_KAFKA_ADMIN_OP_DELETETOPICS, "DeleteTopics of '" + name + "'",
+                rd_kafka_DeleteTopic_new(name.c_str()), rd_kafka_DeleteTopic_destroy,
+                rd_kafka_DeleteTopics, [](rd_kafka_event_t* event, size_t* count) {
+                  return rd_kafka_DeleteTopics_result_topics(
+                      rd_kafka_event_DeleteTopics_result(event), count);
+                });
 }
 
 void KafkaClient::create_partitions(const std::string& name, int total) const {
@@ -215,18 +219,12 @@ void KafkaClient::create_partitions(const std::string& name, int total) const {
   rd_kafka_NewPartitions_t* partitions =
       rd_kafka_NewPartitions_new(name.c_str(), static_cast<size_t>(total), error, sizeof(error));
   if (partitions == nullptr) throw usage_error("topic '" + name + "': " + error);
-  rd_kafka_event_t* event =
-      admin(RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, "CreatePartitions of '" + name + "'",
-            [&](rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
-              rd_kafka_CreatePartitions(handle(), &partitions, 1, options, queue);
-            });
-  rd_kafka_NewPartitions_destroy(partitions);
-  size_t count = 0;
-  const rd_kafka_topic_result_t** results = rd_kafka_CreatePartitions_result_topics(
-      rd_kafka_event_CreatePartitions_result(event), &count);
-  const std::string failure = topic_failure(results, count);
-  rd_kafka_event_destroy(event);
-  if (!failure.empty()) fail("CreatePartitions of '" + name + "'", failure);
+  topic_request(RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, "CreatePartitions of '" + name + "'",
+                partitions, rd_kafka_NewPartitions_destroy, rd_kafka_CreatePartitions,
+                [](rd_kafka_event_t* event, size_t* count) {
+                  return rd_kafka_CreatePartitions_result_topics(
+                      rd_kafka_event_CreatePartitions_result(event), count);
+                });
 }
 
 std::map<std::string, ConfigEntry> KafkaClient::topic_configs(const std::string& name) const {

@@ -116,6 +116,11 @@ class KafkaClient {
   // returns the result event, which the caller must destroy.
   template <typename Start>
   rd_kafka_event_t* admin(rd_kafka_admin_op_t op, const std::string& what, Start start) const;
+  // An admin request about one topic answered with topic results (CreateTopics, DeleteTopics,
+  // CreatePartitions); takes ownership of `request`.
+  template <typename Request, typename Send, typename ResultsOf>
+  void topic_request(rd_kafka_admin_op_t op, const std::string& what, Request* request,
+                     void (*destroy)(Request*), Send send, ResultsOf results_of) const;
   [[noreturn]] void fail(const std::string& what, const std::string& error) const;
 
   std::string brokers_;
