@@ -2,9 +2,10 @@
 // keep-alive HTTP connection to the broker's SQS listener.
 #pragma once
 
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "cli/http_client.h"
 
 namespace sluice::cli {
 
@@ -12,9 +13,6 @@ class SqsClient {
  public:
   // `endpoint` is "http://host:port"; a malformed one is a usage error.
   explicit SqsClient(std::string endpoint);
-  ~SqsClient();
-  SqsClient(const SqsClient&) = delete;
-  SqsClient& operator=(const SqsClient&) = delete;
 
   // Sends `action` with `body`; returns the response document, or throws CliError naming the
   // endpoint, the action and SQS's error code and message.
@@ -23,14 +21,10 @@ class SqsClient {
   // The queue's URL (GetQueueUrl), or CliError saying the queue does not exist.
   std::string queue_url(const std::string& name);
 
-  const std::string& endpoint() const { return endpoint_; }
+  const std::string& endpoint() const { return http_.endpoint(); }
 
  private:
-  struct Connection;
-  std::string endpoint_;
-  std::string host_;
-  std::string port_;
-  std::unique_ptr<Connection> connection_;
+  HttpClient http_;
 };
 
 }  // namespace sluice::cli
