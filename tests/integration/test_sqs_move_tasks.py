@@ -204,3 +204,30 @@ def test_move_task_errors_in_both_protocols(sqs, broker):
     status, _, body = json_call(broker, "StartMessageMoveTask",
                                 {"SourceArn": plain_arn, "MaxNumberOfMessagesPerSecond": 501})
     assert status == 400
+
+
+def test_sigkill_mid_move_loses_no_message(sqs, broker):
+    url, dlq_url, dlq_arn, sent = make_dead_letters(sqs, 100)
+    status, _ = query(broker, "StartMessageMoveTask", SourceArn=dlq_arn,
+                      MaxNumberOfMessagesPerSecond="20")
+    assert status == 200
+    deadline = time.monotonic() + 30
+    while int(query_tasks(broker, dlq_arn, 1)[0]["ApproximateNumberOfMessagesMoved"]) < 10:
+        assert time.monotonic() < deadline, "the task moved nothing"
+        time.sleep(0.05)
+    broker.restart_on_same_port()  # SIGKILL mid-move, then the same data directory again
+    # Tasks live in memory: the interrupted one is gone and may be started again.
+    assert query_tasks(broker, dlq_arn) == []
+
+    # Every message is in one queue or the other (or both: a move cut between the append
+    # and the delete duplicates). Messages the task had in flight in the DLQ come back when
+    # their 30 s move visibility ends.
+    seen = set()
+    deadline = time.monotonic() + 90
+    while seen != sent and time.monotonic() < deadline:
+        for queue_url in (url, dlq_url):
+            for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
+                                               VisibilityTimeout=600,
+                                               WaitTimeSeconds=1).get("Messages", []):
+                seen.add(message["MessageId"])
+    assert seen == sent, f"{len(sent - seen)} messages lost"
