@@ -6,7 +6,7 @@ ASAN_BUILD_DIR ?= build-asan
 FUZZ_BUILD_DIR ?= build-fuzz
 # Seconds each fuzz target runs in `make fuzz` (CI keeps it short; run longer by hand).
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := kafka_request_fuzz record_batch_fuzz segment_recovery_fuzz sqs_request_fuzz
+FUZZ_TARGETS := kafka_request_fuzz record_batch_fuzz segment_recovery_fuzz sqs_request_fuzz sqs_sigv4_fuzz
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 # CTest parallelism; tests that start servers pick free ports, so they may overlap.

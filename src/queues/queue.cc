@@ -334,10 +334,14 @@ Result<std::vector<Result<SendResult>>> Queue::send_batch(
 }
 
 Status Queue::accept_moved(StoredMessage message) {
-  std::lock_guard lock(mu_);
-  int64_t base = 0;
-  SLUICE_RETURN_IF_ERROR(append_messages({message}, &base));
-  insert_locked(base, message);
+  {
+    std::lock_guard lock(mu_);
+    int64_t base = 0;
+    SLUICE_RETURN_IF_ERROR(append_messages({message}, &base));
+    insert_locked(base, message);
+  }
+  // Long polls of this queue take it at once (a move task returns messages here).
+  wake();
   return Status::ok();
 }
 

@@ -63,6 +63,11 @@ void add_serve_command(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   serve->add_option("--sqs-region", options->sqs_region, "Region in SQS queue ARNs")
       ->capture_default_str();
+  serve->add_option("--sqs-access-key", options->sqs_access_keys,
+                    "ID:SECRET an SQS request may be SigV4-signed with (repeatable); with none "
+                    "here or in --sqs-access-keys-file, any signature is accepted");
+  serve->add_option("--sqs-access-keys-file", options->sqs_access_keys_file,
+                    "File of ID:SECRET lines ('#' comments) for SQS SigV4 verification");
   serve
       ->add_option("--admin-listen", options->admin_listen,
                    "Admin HTTP (health, metrics) listener HOST:PORT")
@@ -149,6 +154,9 @@ int run_serve(const ServeOptions& options) {
   }
   auto fsync = storage::FsyncPolicy::parse(options.fsync);
   if (!fsync.is_ok()) return fail(fsync.status());
+  auto sqs_access_keys =
+      sqs::server::AccessKeys::parse(options.sqs_access_keys, options.sqs_access_keys_file);
+  if (!sqs_access_keys.is_ok()) return fail(sqs_access_keys.status());
 
   // Block the stop signals before any thread exists so that only sigwait sees them.
   sigset_t stop_signals;
@@ -216,6 +224,7 @@ int run_serve(const ServeOptions& options) {
   sqs::server::SqsListenerOptions sqs_listener_options;
   sqs_listener_options.host = sqs_address->host;
   sqs_listener_options.port = sqs_address->port;
+  sqs_listener_options.access_keys = std::move(*sqs_access_keys);
   sqs::server::SqsListener sqs_listener(io, sqs_service, sqs_listener_options);
   if (Status status = sqs_listener.start(); !status.is_ok()) return fail(status);
 
@@ -236,9 +245,13 @@ int run_serve(const ServeOptions& options) {
   logger->info("sluice started data_dir={} kafka={} advertised_kafka={} fsync={}", options.data_dir,
                listener_options.host + ":" + std::to_string(listener.port()),
                advertised.to_string(), fsync->to_string());
-  logger->info("sqs listening={} advertised_sqs={}",
+  logger->info("sqs listening={} advertised_sqs={} sigv4={}",
                sqs_listener_options.host + ":" + std::to_string(sqs_listener.port()),
-               options.advertised_sqs.empty() ? "(Host header)" : options.advertised_sqs);
+               options.advertised_sqs.empty() ? "(Host header)" : options.advertised_sqs,
+               sqs_listener_options.access_keys.empty()
+                   ? std::string("any signature accepted")
+                   : "verified against " + std::to_string(sqs_listener_options.access_keys.size()) +
+                         " key(s)");
   logger->warn("the admin listener is not built yet (issue 6)");
 
   int signal_number = 0;

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -26,6 +27,9 @@ struct ServeOptions {
   std::string advertised_sqs;  // HOST:PORT in queue URLs; empty: the request's Host header
   std::string sqs_account_id = "000000000000";
   std::string sqs_region = "us-east-1";
+  // SigV4 verification: "ID:SECRET" pairs and/or a file of them; none: any signature passes.
+  std::vector<std::string> sqs_access_keys;
+  std::string sqs_access_keys_file;
   std::string admin_listen = "127.0.0.1:9644";
   std::string fsync = "always";
   int32_t default_partitions = 1;

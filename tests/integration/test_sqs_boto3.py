@@ -272,10 +272,11 @@ def test_errors_are_named_exceptions(sqs):
         sqs.delete_message(QueueUrl=url, ReceiptHandle="garbage")
 
 
-def test_unserved_actions_are_invalid_action(broker):
-    # Debian's botocore predates the message move tasks: post the query request directly.
+def test_unknown_actions_are_invalid_action(broker):
+    # Every SQS action is served (the message move tasks: test_sqs_move_tasks.py); one SQS
+    # does not have is InvalidAction.
     body = urllib.parse.urlencode({
-        "Action": "StartMessageMoveTask", "Version": "2012-11-05",
+        "Action": "FrobnicateQueue", "Version": "2012-11-05",
         "SourceArn": "arn:aws:sqs:us-east-1:000000000000:dlq"}).encode()
     request = urllib.request.Request(broker.sqs_endpoint + "/", data=body, headers={
         "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})

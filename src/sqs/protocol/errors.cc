@@ -68,6 +68,8 @@ constexpr std::array kErrors = {
           {403, "InvalidClientTokenId", "InvalidClientTokenId", true}},
     Entry{ErrorCode::kSignatureDoesNotMatch,
           {403, "SignatureDoesNotMatch", "SignatureDoesNotMatch", true}},
+    Entry{ErrorCode::kMissingAuthenticationToken,
+          {403, "MissingAuthenticationToken", "MissingAuthenticationToken", true}},
     Entry{ErrorCode::kInternalError, {500, "InternalError", "InternalError", false}},
 };
 

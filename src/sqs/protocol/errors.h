@@ -51,6 +51,7 @@ enum class ErrorCode {
   kSerializationException,
   kInvalidClientTokenId,
   kSignatureDoesNotMatch,
+  kMissingAuthenticationToken,
   kInternalError,
 };
 

@@ -2,7 +2,9 @@
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <limits>
+#include <optional>
 #include <string_view>
 
 #include "common/log.h"
@@ -183,10 +185,20 @@ asio::awaitable<void> SqsListener::serve(std::shared_ptr<Connection> connection)
       const protocol::HttpRequestView view{.target = to_std(request.target()),
                                            .amz_target = to_std(request["X-Amz-Target"]),
                                            .body = request.body()};
+      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+      std::optional<protocol::HttpReply> refused =
+          authenticate(request, options_.access_keys, now_ms);
       // A long poll may outlast the idle timeout: no deadline while the service works.
       stream.expires_never();
       std::string host(to_std(request[http::field::host]));
-      protocol::HttpReply reply = co_await service_.handle(view, std::move(host));
+      protocol::HttpReply reply;
+      if (refused) {
+        reply = std::move(*refused);
+      } else {
+        reply = co_await service_.handle(view, std::move(host));
+      }
       const bool keep_alive = request.keep_alive();
       auto response = to_response(reply, request.version(), keep_alive);
       stream.expires_after(options_.idle_timeout);

@@ -18,6 +18,7 @@
 
 #include "common/asio.h"
 #include "common/status.h"
+#include "sqs/server/request_auth.h"
 #include "sqs/server/sqs_service.h"
 
 namespace sluice::sqs::server {
@@ -28,6 +29,9 @@ struct SqsListenerOptions {
   // SQS messages and batches carry up to 1 MiB of payload; the encoding adds to that.
   int64_t max_request_bytes = 2 << 20;
   std::chrono::milliseconds idle_timeout{30000};
+  // Empty: any signature is accepted. Otherwise requests must be SigV4-signed by one of
+  // these keys (request_auth.h).
+  AccessKeys access_keys;
 };
 
 class SqsListener {

@@ -174,6 +174,27 @@ int64_t parse_int_or(const std::string& text, int64_t fallback) {
   return error == std::errc() && end == text.data() + text.size() ? value : fallback;
 }
 
+// One ListMessageMoveTasksResultEntry. The handle is listed only while the task runs.
+Value move_task_value(const queues::MoveTaskInfo& task) {
+  Value value = Value::structure();
+  if (task.status == queues::MoveTaskStatus::kRunning) {
+    value.set("TaskHandle", Value::string(task.handle));
+  }
+  value.set("Status", Value::string(std::string(queues::move_task_status_name(task.status))))
+      .set("SourceArn", Value::string(task.source_arn));
+  if (task.destination_arn) value.set("DestinationArn", Value::string(*task.destination_arn));
+  if (task.max_per_second) {
+    value.set("MaxNumberOfMessagesPerSecond", Value::integer(*task.max_per_second));
+  }
+  value.set("ApproximateNumberOfMessagesMoved", Value::integer(task.moved))
+      .set("ApproximateNumberOfMessagesToMove", Value::integer(task.to_move));
+  if (task.status == queues::MoveTaskStatus::kFailed) {
+    value.set("FailureReason", Value::string(task.failure_reason));
+  }
+  value.set("StartedTimestamp", Value::integer(task.started_ms));
+  return value;
+}
+
 // Unsubscribes a long poll's wake-up when the poll iteration (or the coroutine) ends.
 class Subscription {
  public:
@@ -263,7 +284,10 @@ Result<std::string> remove_permission(const std::string& policy_text, const std:
 
 SqsService::SqsService(queues::QueueManager& queues, asio::thread_pool& blocking_pool,
                        SqsServiceOptions options)
-    : queues_(queues), blocking_pool_(blocking_pool), options_(std::move(options)) {}
+    : queues_(queues),
+      blocking_pool_(blocking_pool),
+      options_(std::move(options)),
+      move_tasks_(queues) {}
 
 std::string SqsService::queue_url(const std::string& name, const std::string& host) const {
   std::string authority = options_.advertised_host;
@@ -520,9 +544,37 @@ asio::awaitable<Result<Value>> SqsService::execute(const SqsRequest& request,
       SLUICE_RETURN_IF_ERROR(manager.set_queue_attributes(queue->name(), {{"Policy", updated}}));
       return Value::structure();
     };
+  } else if (action == "StartMessageMoveTask") {
+    work = [&]() -> Result<Value> {
+      queues::MoveTaskRequest start;
+      start.source_arn = *request.string_param("SourceArn");
+      start.destination_arn = request.string_param("DestinationArn");
+      start.max_per_second = request.int_param("MaxNumberOfMessagesPerSecond");
+      SLUICE_ASSIGN_OR_RETURN(auto handle, move_tasks_.start(start));
+      Value result = Value::structure();
+      result.set("TaskHandle", Value::string(handle));
+      return result;
+    };
+  } else if (action == "CancelMessageMoveTask") {
+    work = [&]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto moved, move_tasks_.cancel(*request.string_param("TaskHandle")));
+      Value result = Value::structure();
+      result.set("ApproximateNumberOfMessagesMoved", Value::integer(moved));
+      return result;
+    };
+  } else if (action == "ListMessageMoveTasks") {
+    work = [&]() -> Result<Value> {
+      SLUICE_ASSIGN_OR_RETURN(auto tasks,
+                              move_tasks_.list(*request.string_param("SourceArn"),
+                                               request.int_param("MaxResults").value_or(1)));
+      Value results = Value::list();
+      for (const queues::MoveTaskInfo& task : tasks) results.push(move_task_value(task));
+      Value result = Value::structure();
+      result.set("Results", std::move(results));
+      return result;
+    };
   } else {
-    // Known to the model (parse_request rejects unknown actions) but not served yet: the
-    // message move tasks.
+    // parse_request rejects actions the model does not have.
     co_return make_error(ErrorCode::kInvalidAction,
                          "The action " + action + " is not supported by this server.");
   }

@@ -18,6 +18,7 @@
 
 #include "common/asio.h"
 #include "common/status.h"
+#include "queues/move_task.h"
 #include "queues/queue_manager.h"
 #include "sqs/protocol/errors.h"
 #include "sqs/protocol/request.h"
@@ -58,7 +59,8 @@ class SqsService {
   queues::QueueManager& queues_;
   asio::thread_pool& blocking_pool_;
   const SqsServiceOptions options_;
-  std::mutex permissions_mu_;  // serializes AddPermission/RemovePermission's Policy edits
+  std::mutex permissions_mu_;     // serializes AddPermission/RemovePermission's Policy edits
+  queues::MoveTasks move_tasks_;  // StartMessageMoveTask and friends; moves on its own thread
 };
 
 }  // namespace sluice::sqs::server

@@ -132,14 +132,48 @@ TEST_F(SqsServiceTest, ErrorsInEachProtocol) {
   HttpReply json_missing = json("GetQueueUrl", R"({"QueueName":"nope"})");
   EXPECT_EQ(json_missing.status, 400);
   EXPECT_NE(json_missing.body.find("com.amazonaws.sqs#QueueDoesNotExist"), std::string::npos);
-  HttpReply unsupported =
+  HttpReply no_source =
       query("Action=StartMessageMoveTask&SourceArn=arn%3Aaws%3Asqs%3Aus-east-1%3A0%3Aq");
-  EXPECT_EQ(unsupported.status, 400);
-  EXPECT_NE(unsupported.body.find("<Code>InvalidAction</Code>"), std::string::npos)
-      << unsupported.body;
+  EXPECT_EQ(no_source.status, 404);
+  EXPECT_NE(no_source.body.find("<Code>ResourceNotFoundException</Code>"), std::string::npos)
+      << no_source.body;
   HttpReply unknown = query("Action=Frobnicate");
   EXPECT_EQ(unknown.status, 400);
   EXPECT_NE(unknown.body.find("InvalidAction"), std::string::npos);
+}
+
+TEST_F(SqsServiceTest, MessageMoveTasksInBothProtocols) {
+  ASSERT_EQ(query("Action=CreateQueue&QueueName=dlq").status, 200);
+  HttpReply source = json("CreateQueue", R"({"QueueName":"src","Attributes":{"RedrivePolicy":)"
+                                         R"("{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:)"
+                                         R"(000000000000:dlq\",\"maxReceiveCount\":2}"}})");
+  ASSERT_EQ(source.status, 200) << source.body;
+  HttpReply started = query(
+      "Action=StartMessageMoveTask&SourceArn=arn%3Aaws%3Asqs%3Aus-east-1%3A000000000000%3Adlq");
+  ASSERT_EQ(started.status, 200) << started.body;
+  EXPECT_NE(started.body.find("<StartMessageMoveTaskResult><TaskHandle>"), std::string::npos);
+  // Nothing to move: the task completes on its first step.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  HttpReply listed;
+  do {
+    listed = json("ListMessageMoveTasks",
+                  R"({"SourceArn":"arn:aws:sqs:us-east-1:000000000000:dlq","MaxResults":10})");
+    ASSERT_EQ(listed.status, 200) << listed.body;
+  } while (listed.body.find("COMPLETED") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline);
+  EXPECT_NE(listed.body.find(R"({"Results":[{"Status":"COMPLETED","SourceArn":)"),
+            std::string::npos)
+      << listed.body;
+  EXPECT_NE(listed.body.find(R"("ApproximateNumberOfMessagesMoved":0,)"), std::string::npos);
+  HttpReply xml = query(
+      "Action=ListMessageMoveTasks&SourceArn=arn%3Aaws%3Asqs%3Aus-east-1%3A000000000000%3Adlq");
+  EXPECT_NE(xml.body.find("<ListMessageMoveTasksResult><ListMessageMoveTasksResultEntry><Status>"
+                          "COMPLETED</Status>"),
+            std::string::npos)
+      << xml.body;
+  HttpReply cancel = json("CancelMessageMoveTask", R"({"TaskHandle":"nope"})");
+  EXPECT_EQ(cancel.status, 404);
+  EXPECT_NE(cancel.body.find("ResourceNotFoundException"), std::string::npos);
 }
 
 TEST_F(SqsServiceTest, LongPollReturnsWhenAMessageArrives) {
