@@ -93,7 +93,7 @@ int run(const Options& options) {
     std::fprintf(stderr, "create failed: %s\n", created.status().to_string().c_str());
     return 1;
   }
-  std::shared_ptr<Queue> queue = *created;
+  std::shared_ptr<Queue> queue = std::move(*created);
 
   const int64_t batches = options.messages / 10;
   std::atomic<int64_t> next_batch{0};
@@ -138,7 +138,7 @@ int run(const Options& options) {
   manager.reset();
   manager = reopen(options, "(from the checkpoint)");
 
-  queue = *manager->get_queue("bench");
+  queue = std::move(*manager->get_queue("bench"));
   const auto sample_start = Clock::now();
   int64_t handled = 0;
   while (handled < options.sample) {
