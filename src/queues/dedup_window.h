@@ -30,6 +30,17 @@ class DedupWindow {
   // The lowest offset an id in the window refers to: the messages log must keep it, so that
   // a restart can rebuild the window. Max int64 when the window is empty.
   int64_t min_offset(int64_t now_ms);
+  // Calls `visit(key, hit, sent_ms)` for every id in the window, oldest first (checkpoints).
+  template <typename Visit>
+  void for_each(int64_t now_ms, Visit visit) {
+    expire(now_ms);
+    for (const Expiry& expiry : order_) {
+      auto it = ids_.find(expiry.key);
+      // A key re-added after expiry appears twice in order_; only its live entry counts.
+      if (it == ids_.end() || it->second.expires_ms != expiry.expires_ms) continue;
+      visit(expiry.key, it->second.hit, expiry.expires_ms - kDedupWindowMs);
+    }
+  }
 
  private:
   struct Expiry {

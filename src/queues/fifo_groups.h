@@ -46,6 +46,12 @@ class FifoGroups {
 
   void clear();
 
+  // Calls `visit(group, name)` for every group in use (checkpoints).
+  template <typename Visit>
+  void for_each_group(Visit visit) const {
+    for (const auto& [name, group] : by_name_) visit(group, name);
+  }
+
  private:
   struct Group {
     std::string name;

@@ -1,5 +1,6 @@
 #include "queues/log_scan.h"
 
+#include <algorithm>
 #include <climits>
 #include <string>
 
@@ -7,9 +8,9 @@
 
 namespace sluice::queues {
 
-Status for_each_record(const storage::PartitionLog& log,
+Status for_each_record(const storage::PartitionLog& log, int64_t from,
                        const std::function<Status(const storage::Record&)>& visit) {
-  int64_t offset = log.log_start_offset();
+  int64_t offset = std::max(from, log.log_start_offset());
   while (offset < log.log_end_offset()) {
     SLUICE_ASSIGN_OR_RETURN(auto read, log.read(offset, storage::ReadOptions{}));
     if (read.empty()) break;
@@ -19,7 +20,7 @@ Status for_each_record(const storage::PartitionLog& log,
     for (const auto& batch : batches) {
       SLUICE_ASSIGN_OR_RETURN(auto records, storage::read_records(batch));
       for (const auto& record : records) {
-        // A batch straddling the log start (after delete_records) holds older records.
+        // A batch straddling the start (the log start, or `from`) holds older records.
         if (record.offset < offset) continue;
         SLUICE_RETURN_IF_ERROR(visit(record));
       }

@@ -11,9 +11,9 @@
 
 namespace sluice::queues {
 
-// Calls `visit` for every record from the log start to the log end, in offset order; stops
-// at the first non-OK Status `visit` returns and returns it.
-Status for_each_record(const storage::PartitionLog& log,
+// Calls `visit` for every record from max(`from`, the log start) to the log end, in offset
+// order; stops at the first non-OK Status `visit` returns and returns it.
+Status for_each_record(const storage::PartitionLog& log, int64_t from,
                        const std::function<Status(const storage::Record&)>& visit);
 
 // Calls `visit` with the record at `offset`. NotFound when the log no longer holds it.

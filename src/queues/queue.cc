@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 
+#include "common/file.h"
 #include "common/log.h"
 #include "queues/log_scan.h"
 #include "queues/receipt_handle.h"
@@ -47,12 +48,26 @@ Status validate_fifo_id(std::string_view name, const std::string& id) {
   return Status::ok();
 }
 
-storage::LogConfig queue_log_config(storage::LogConfig config) {
+storage::LogConfig queue_log_config(storage::LogConfig config, const QueueStorageOptions& options) {
   // The queue decides what is gone (deletes, purges, retention): the log must not.
   config.retention_ms = -1;
   config.retention_bytes = -1;
-  config.fsync = storage::FsyncPolicy::always();
+  config.fsync = options.fsync ? storage::FsyncPolicy::always() : storage::FsyncPolicy::never();
   return config;
+}
+
+Result<std::optional<CheckpointReader>> read_checkpoint(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    if (ec) return Status::io_error("stat " + file.string() + ": " + ec.message());
+    return std::optional<CheckpointReader>();
+  }
+  SLUICE_ASSIGN_OR_RETURN(std::string bytes, read_small_file(file));
+  auto reader = CheckpointReader::parse(std::move(bytes));
+  if (!reader.is_ok()) {
+    return Status::corruption(file.string() + ": " + reader.status().message());
+  }
+  return std::optional<CheckpointReader>(std::move(*reader));
 }
 
 uint32_t seconds(int64_t ms) {
@@ -85,15 +100,41 @@ Result<std::shared_ptr<Queue>> Queue::open(const std::filesystem::path& dir, Que
 }
 
 Status Queue::load() {
-  const storage::LogConfig config = queue_log_config(context_.log_config);
+  const storage::LogConfig config = queue_log_config(context_.log_config, context_.storage);
   SLUICE_ASSIGN_OR_RETURN(messages_,
                           storage::PartitionLog::open(dir_ / "messages", config, context_.clock));
   SLUICE_ASSIGN_OR_RETURN(state_, QueueStateLog::open(dir_ / "state", config, context_.clock));
+  SLUICE_ASSIGN_OR_RETURN(auto checkpoint, read_checkpoint(dir_ / kCheckpointFile));
   std::lock_guard lock(mu_);
   const int64_t now = context_.clock();
-  index_.reset(messages_->log_start_offset());
   released_below_ = messages_->log_start_offset();
-  SLUICE_RETURN_IF_ERROR(for_each_record(*messages_, [&](const storage::Record& record) {
+  int64_t scan_from = messages_->log_start_offset();
+  int64_t state_from = 0;
+  if (checkpoint) {
+    const CheckpointHeader& header = checkpoint->header();
+    // The state log is dropped only below a durable checkpoint, and flushed before one is
+    // written: anything else means files went missing.
+    if (state_->start_offset() > header.state_end || state_->end_offset() < header.state_end) {
+      return Status::corruption(
+          dir_.string() + ": the state log [" + std::to_string(state_->start_offset()) + ", " +
+          std::to_string(state_->end_offset()) + ") does not continue the checkpoint (ends at " +
+          std::to_string(header.state_end) + ")");
+    }
+    state_from = header.state_end;
+    purged_below_ = header.purged_below;
+    SLUICE_ASSIGN_OR_RETURN(scan_from, load_checkpoint_locked(*checkpoint, now));
+    last_checkpoint_bytes_ = static_cast<int64_t>(checkpoint->size_bytes());
+  } else {
+    if (state_->start_offset() > 0) {
+      return Status::corruption(dir_.string() + ": the state log starts at " +
+                                std::to_string(state_->start_offset()) +
+                                " but there is no checkpoint");
+    }
+    index_.reset(messages_->log_start_offset());
+  }
+  SLUICE_RETURN_IF_ERROR(for_each_record(*messages_, scan_from, [&](const storage::Record& record) {
+    const MessageEntry* slot = index_.find(record.offset);
+    if (slot != nullptr && (slot->flags & MessageEntry::kPresent) != 0) return Status::ok();
     SLUICE_ASSIGN_OR_RETURN(StoredMessage message, decode_message(record));
     if (fifo_ && !message.dedup_id.empty() && message.sent_ms + kDedupWindowMs > now) {
       dedup_.add(dedup_key(message), DedupHit{message.message_id, record.offset}, message.sent_ms);
@@ -101,9 +142,60 @@ Status Queue::load() {
     insert_locked(record.offset, message);
     return Status::ok();
   }));
-  SLUICE_RETURN_IF_ERROR(state_->replay([this](const StateChange& change) { apply(change); }));
+  SLUICE_RETURN_IF_ERROR(
+      state_->replay(state_from, [this](const StateChange& change) { apply(change); }));
   rebuild_schedules();
+  // What the state log holds beyond the checkpoint counts towards the next one.
+  checkpointed_at_appended_ = -static_cast<int64_t>(state_->size_bytes());
   return Status::ok();
+}
+
+Result<int64_t> Queue::load_checkpoint_locked(const CheckpointReader& checkpoint, int64_t now_ms) {
+  const CheckpointHeader& header = checkpoint.header();
+  // Space reclaim after the checkpoint may have released its oldest slots.
+  const int64_t base = std::max(header.index_base, messages_->log_start_offset());
+  index_.reset(base);
+  std::map<uint32_t, uint32_t> groups;  // checkpoint's group id -> FifoGroups index
+  for (const CheckpointGroup& group : checkpoint.groups()) {
+    groups[group.id] = groups_.find_or_add(group.name);
+  }
+  for (const CheckpointDedup& dedup : checkpoint.dedups()) {
+    if (dedup.sent_ms + kDedupWindowMs <= now_ms) continue;
+    dedup_.add(dedup.key, DedupHit{dedup.message_id, dedup.offset}, dedup.sent_ms);
+  }
+  MessageEntry gone;
+  gone.flags = MessageEntry::kPresent | MessageEntry::kDeleted;
+  int64_t next = base;  // the next slot to fill
+  int64_t first_absent = -1;
+  Status bad_group;
+  SLUICE_RETURN_IF_ERROR(checkpoint.for_each_entry([&](int64_t offset, const MessageEntry& read) {
+    if (offset < base) return;
+    for (; next < offset; ++next) index_.insert(next, gone);
+    next = offset + 1;
+    MessageEntry entry = read;
+    if ((entry.flags & MessageEntry::kPresent) == 0) {
+      if (first_absent < 0) first_absent = offset;
+      index_.insert(offset, entry);
+      return;
+    }
+    if (fifo_) {
+      auto it = groups.find(entry.group);
+      if (it == groups.end()) {
+        bad_group = Status::corruption("queue checkpoint: entry " + std::to_string(offset) +
+                                       " names an unknown group");
+        entry.flags |= MessageEntry::kDeleted;
+      } else {
+        entry.group = it->second;
+      }
+    }
+    index_.insert(offset, entry);
+    if (fifo_ && entry.live()) groups_.push(entry.group, offset, index_);
+  }));
+  SLUICE_RETURN_IF_ERROR(bad_group);
+  for (; next < header.index_end; ++next) index_.insert(next, gone);
+  // Releases the groups that kept no live message.
+  for (const auto& [id, group] : groups) groups_.refresh(group, index_);
+  return first_absent >= 0 ? first_absent : std::max(header.index_end, base);
 }
 
 // Replay rules that hold whatever order concurrent appends landed in: deletes are final, a
@@ -140,18 +232,23 @@ void Queue::apply(const StateChange& change) {
 
 void Queue::rebuild_schedules() {
   const int64_t now = context_.clock();
-  ready_ = {};
   in_flight_.clear();
   std::set<uint32_t> groups;
+  size_t live = 0;
+  index_.for_each([&](int64_t, const MessageEntry& entry) { live += entry.live() ? 1 : 0; });
+  // Built whole and heapified once (linear), sized exactly: no doubling on a large backlog.
+  std::vector<ReadySlot> slots;
+  if (!fifo_) slots.reserve(live);
   index_.for_each([&](int64_t offset, const MessageEntry& entry) {
     if (!entry.live()) return;
     if (entry.in_flight(now)) in_flight_.emplace(entry.visible_at_ms, offset);
     if (fifo_) {
       groups.insert(entry.group);
     } else {
-      ready_.push(ReadySlot{entry.visible_at_ms, offset});
+      slots.push_back(ReadySlot{entry.visible_at_ms, offset});
     }
   });
+  ready_ = decltype(ready_)(std::greater<>(), std::move(slots));
   for (uint32_t group : groups) groups_.refresh(group, index_);
 }
 
@@ -205,7 +302,8 @@ Result<StoredMessage> Queue::prepare(const SendRequest& request, const QueueAttr
     message.group_id = *request.group_id;
   }
   const int64_t delay = request.delay_seconds.value_or(attributes.delay_seconds());
-  SLUICE_RETURN_IF_ERROR(protocol::validate_range("DelaySeconds", delay, 0, 900));
+  SLUICE_RETURN_IF_ERROR(
+      protocol::validate_range("DelaySeconds", delay, 0, attributes.max_delay_seconds()));
   message.message_id = new_message_id();
   message.body = request.body;
   message.attributes = request.attributes;
@@ -497,6 +595,7 @@ Result<std::vector<ReceivedMessage>> Queue::receive(const ReceiveRequest& reques
     std::lock_guard lock(mu_);
     SLUICE_RETURN_IF_ERROR(reclaim_locked(context_.clock()));
   }
+  maybe_checkpoint();
   std::vector<ReceivedMessage> received;
   for (const Pick& pick : picks) received.push_back(to_received(pick));
   return received;
@@ -562,6 +661,7 @@ Status Queue::delete_message(std::string_view receipt_handle) {
     std::lock_guard lock(mu_);
     SLUICE_RETURN_IF_ERROR(reclaim_locked(now));
   }
+  maybe_checkpoint();
   if (unblocked_group) wake();
   return Status::ok();
 }
@@ -597,6 +697,7 @@ Status Queue::change_visibility(std::string_view receipt_handle, int64_t timeout
                          entry->visible_at_ms,   entry->receive_count, 0};
   }
   SLUICE_RETURN_IF_ERROR(state_->append({change}, context_.clock()));
+  maybe_checkpoint();
   wake();
   return Status::ok();
 }
@@ -623,8 +724,12 @@ Status Queue::purge() {
   }
   const int64_t now = context_.clock();
   SLUICE_RETURN_IF_ERROR(state_->append({StateChange{StateKind::kPurged, below, 0, 0, 0, 0}}, now));
-  std::lock_guard lock(mu_);
-  return reclaim_locked(now);
+  {
+    std::lock_guard lock(mu_);
+    SLUICE_RETURN_IF_ERROR(reclaim_locked(now));
+  }
+  maybe_checkpoint();
+  return Status::ok();
 }
 
 Status Queue::reclaim_locked(int64_t now_ms) {
@@ -770,10 +875,94 @@ void Queue::wake() {
   for (auto& [id, wake] : waiters) wake();
 }
 
+// --- checkpoints and upkeep ---
+
+std::string Queue::encode_checkpoint_locked(int64_t state_end, int64_t now_ms) {
+  const CheckpointHeader header{index_.base_offset(), index_.end_offset(), state_end,
+                                purged_below_};
+  std::vector<CheckpointGroup> groups;
+  groups_.for_each_group([&](uint32_t id, const std::string& name) {
+    groups.push_back(CheckpointGroup{id, name});
+  });
+  std::vector<CheckpointDedup> dedups;
+  dedup_.for_each(now_ms, [&](const std::string& key, const DedupHit& hit, int64_t sent_ms) {
+    dedups.push_back(CheckpointDedup{key, hit.message_id, hit.offset, sent_ms});
+  });
+  CheckpointWriter writer(header, groups, dedups);
+  index_.for_each([&](int64_t offset, const MessageEntry& entry) {
+    if ((entry.flags & MessageEntry::kPresent) == 0) {
+      // A send still inserting: open reads its record again. Below a purge it never counts.
+      if (offset >= purged_below_) writer.add(offset, entry);
+      return;
+    }
+    if ((entry.flags & MessageEntry::kDeleted) == 0) writer.add(offset, entry);
+  });
+  return writer.finish();
+}
+
+Status Queue::write_checkpoint_locked() {
+  if (closed_) return Status::failed_precondition("queue " + name() + " is closed");
+  std::string bytes;
+  int64_t state_end = 0;
+  int64_t appended = 0;
+  {
+    std::lock_guard lock(mu_);
+    // Read under mu_: every record below this end was appended by an operation that had
+    // already changed memory under mu_ (see the header comment).
+    state_end = state_->end_offset();
+    appended = state_->appended_bytes();
+    bytes = encode_checkpoint_locked(state_end, context_.clock());
+  }
+  SLUICE_RETURN_IF_ERROR(state_->flush());
+  SLUICE_RETURN_IF_ERROR(messages_->flush());
+  SLUICE_RETURN_IF_ERROR(write_file_atomically(dir_ / kCheckpointFile, bytes));
+  last_checkpoint_bytes_ = static_cast<int64_t>(bytes.size());
+  checkpointed_at_appended_ = appended;
+  return state_->drop_before(state_end);
+}
+
+Status Queue::checkpoint() {
+  std::lock_guard checkpoint_lock(checkpoint_mu_);
+  return write_checkpoint_locked();
+}
+
+void Queue::maybe_checkpoint() {
+  const auto due = [this] {
+    const int64_t threshold =
+        std::max(context_.storage.checkpoint_min_state_bytes, last_checkpoint_bytes_.load());
+    return state_->appended_bytes() - checkpointed_at_appended_.load() >= threshold;
+  };
+  if (!due()) return;
+  std::unique_lock checkpoint_lock(checkpoint_mu_, std::try_to_lock);
+  if (!checkpoint_lock.owns_lock() || closed_ || !due()) return;  // someone else is on it
+  Status status = write_checkpoint_locked();
+  if (!status.is_ok()) {
+    log::get("queues")->error("queue checkpoint failed queue={} error=\"{}\"", name(),
+                              status.to_string());
+  }
+}
+
+Status Queue::maintain() {
+  {
+    std::lock_guard checkpoint_lock(checkpoint_mu_);
+    if (closed_) return Status::ok();
+    std::lock_guard lock(mu_);
+    SLUICE_RETURN_IF_ERROR(reclaim_locked(context_.clock()));
+  }
+  maybe_checkpoint();
+  return Status::ok();
+}
+
 Status Queue::close() {
+  std::lock_guard checkpoint_lock(checkpoint_mu_);
+  if (closed_) return Status::ok();
+  Status checkpointed =
+      context_.storage.checkpoint_on_close ? write_checkpoint_locked() : Status::ok();
   std::lock_guard lock(mu_);
+  closed_ = true;
   Status messages = messages_->close();
   Status state = state_->close();
+  if (!checkpointed.is_ok()) return checkpointed;
   return messages.is_ok() ? state : messages;
 }
 

@@ -1,11 +1,34 @@
-// One SQS queue over two partition logs in its directory:
-//   messages/  one record per message (stored_message.h), appended with fsync=always before a
-//              send is acknowledged;
-//   state/     the consumption state changes (queue_state_log.h), durable before a receive,
-//              delete or visibility change returns;
-//   queue.json attributes, tags, timestamps, the receipt-handle secret (queue_metadata.h).
-// Opening replays state/ over messages/, so a restart keeps undeleted messages, keeps
-// deleted ones deleted and restores in-flight ones with their remaining visibility.
+// One SQS queue over two partition logs and a checkpoint in its directory:
+//   messages/   one record per message (stored_message.h), appended with fsync=always before a
+//               send is acknowledged; bodies are read from here on receive, never kept;
+//   state/      the consumption state changes (queue_state_log.h): receives, deletes,
+//               visibility changes, purges, moves to the dead-letter queue; durable before the
+//               call that made them returns;
+//   checkpoint  the whole consumption state at one moment (queue_checkpoint.h), replaced
+//               atomically; the state log is dropped below the point it covers;
+//   queue.json  attributes, tags, timestamps, the receipt-handle secret (queue_metadata.h).
+//
+// Opening loads the checkpoint (when there is one), reads the messages log only from the
+// first message the checkpoint does not hold, and replays the state log only from the
+// checkpoint's end. So a restart keeps undeleted messages, keeps deleted ones deleted and
+// restores in-flight ones with their remaining visibility, in a time proportional to the
+// checkpoint plus what happened since.
+//
+// Checkpoints are taken on a clean close, and when the state log has grown since the last
+// one by more than max(QueueStorageOptions::checkpoint_min_state_bytes, the last checkpoint's
+// size): the state log stays within a small multiple of the checkpoint, and the cost of
+// checkpoints stays proportional to the changes that cause them. A checkpoint snapshots the
+// state under the queue's lock and notes the state log's end at that moment; every state
+// record below that end belongs to an operation that changed memory before (operations change
+// memory under the lock, then append), so the snapshot holds its effect. Records at or above
+// the end are replayed on open even if the snapshot already holds them: replay is idempotent.
+// Both logs are flushed before the checkpoint file is written, so it never names state
+// records that a crash could still take back.
+//
+// Space: the messages log is released from the front (delete_records) as soon as the oldest
+// messages are deleted, purged, expired or moved; whole segments below the new start go.
+// maintain() (the QueueManager calls it every second) does this for messages that only
+// expired, which no request would otherwise notice.
 //
 // In memory each message costs one 32-byte MessageEntry plus, on standard queues, a 16-byte
 // slot in the ready heap; bodies are read back from the log on receive.
@@ -20,10 +43,15 @@
 //     per call.
 //   - Retention (MessageRetentionPeriod) is applied lazily: an expired message is dropped when
 //     a receive or the space reclaim meets it, and is not counted by counts().
+//   - Beyond SQS: the queue attribute SluiceMaxDelaySeconds (900-1209600) raises the limit
+//     on a message's DelaySeconds from 900 to min(SluiceMaxDelaySeconds,
+//     MessageRetentionPeriod). A delayed message sits in the ready heap like any other, so
+//     next_visible_at() names its due time and a long poll wakes then.
 //
 // Thread-safety: every public method may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -42,6 +70,7 @@
 #include "queues/fifo_groups.h"
 #include "queues/message_index.h"
 #include "queues/queue_attributes.h"
+#include "queues/queue_checkpoint.h"
 #include "queues/queue_metadata.h"
 #include "queues/queue_state_log.h"
 #include "queues/stored_message.h"
@@ -98,12 +127,24 @@ class Queue;
 // Finds the dead-letter queue named by an ARN; null when it does not exist.
 using DeadLetterResolver = std::function<std::shared_ptr<Queue>(const std::string& arn)>;
 
+struct QueueStorageOptions {
+  // A checkpoint is due once the state log grew by this many bytes since the last one (or by
+  // the last checkpoint's size, if larger).
+  int64_t checkpoint_min_state_bytes = int64_t{4} << 20;
+  // Write a checkpoint on close(): the next open then replays nothing.
+  bool checkpoint_on_close = true;
+  // false: appends are not fsynced (fsync=never): a killed process loses nothing, a power
+  // failure may lose acknowledged changes. For benchmarks; the broker always fsyncs.
+  bool fsync = true;
+};
+
 struct QueueContext {
   std::string name;
   std::string arn;
   storage::Clock clock;
   storage::LogConfig log_config;
   DeadLetterResolver dead_letters;
+  QueueStorageOptions storage;
 };
 
 class Queue {
@@ -166,8 +207,20 @@ class Queue {
   uint64_t subscribe(std::function<void()> wake);
   void unsubscribe(uint64_t id);
 
-  // Closes both logs cleanly; later calls fail.
+  // Writes a checkpoint (if checkpoint_on_close) and closes both logs cleanly; later calls
+  // fail. A second close does nothing.
   Status close();
+
+  // Writes a checkpoint now and drops the state log below it.
+  Status checkpoint();
+  // Background upkeep: releases the log space of messages that expired, and writes a
+  // checkpoint if one is due.
+  Status maintain();
+
+  // For tests and benchmarks: the state log's size on disk and its segments.
+  uint64_t state_log_bytes() const { return state_->size_bytes(); }
+  size_t state_log_segments() const { return state_->segment_count(); }
+  size_t messages_log_segments() const { return messages_->segment_count(); }
 
   // The dead-letter side of a move: appends `message` as it is (its id, body, attributes).
   Status accept_moved(StoredMessage message);
@@ -190,6 +243,16 @@ class Queue {
   Queue(std::filesystem::path dir, QueueContext context, QueueMetadata metadata);
 
   Status load();
+  // Loads `checkpoint` into the index, groups and dedup window; returns the first offset of
+  // the messages log whose record must still be read (a slot it does not hold).
+  // REQUIRES: mu_ held.
+  Result<int64_t> load_checkpoint_locked(const CheckpointReader& checkpoint, int64_t now_ms);
+  std::string encode_checkpoint_locked(int64_t state_end, int64_t now_ms);
+  // REQUIRES: checkpoint_mu_ held.
+  Status write_checkpoint_locked();
+  // Writes a checkpoint if the state log grew enough since the last one. Errors are logged:
+  // the operation that triggered it has already succeeded durably.
+  void maybe_checkpoint();
   void apply(const StateChange& change);
   void rebuild_schedules();
 
@@ -226,6 +289,12 @@ class Queue {
   const std::filesystem::path dir_;
   const QueueContext context_;
   const bool fifo_;
+
+  // Held across a whole checkpoint (one at a time); taken before mu_, never inside it.
+  std::mutex checkpoint_mu_;
+  std::atomic<int64_t> checkpointed_at_appended_{0};  // state_->appended_bytes() then
+  std::atomic<int64_t> last_checkpoint_bytes_{0};
+  bool closed_ = false;  // GUARDED_BY(checkpoint_mu_ and mu_: either to read)
 
   mutable std::mutex mu_;
   QueueMetadata metadata_;  // GUARDED_BY(mu_)

@@ -1,5 +1,6 @@
 #include "queues/queue_attributes.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <nlohmann/json.hpp>
@@ -58,6 +59,13 @@ int64_t QueueAttributes::integer(const std::string& name) const {
   int64_t number = 0;
   std::from_chars(text.data(), text.data() + text.size(), number);
   return number;
+}
+
+int64_t QueueAttributes::max_delay_seconds() const {
+  constexpr int64_t kSqsMaxDelaySeconds = 900;
+  if (set_.count("SluiceMaxDelaySeconds") == 0) return kSqsMaxDelaySeconds;
+  return std::max(kSqsMaxDelaySeconds,
+                  std::min(integer("SluiceMaxDelaySeconds"), retention_seconds()));
 }
 
 std::optional<RedrivePolicy> QueueAttributes::redrive_policy() const {

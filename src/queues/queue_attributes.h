@@ -35,6 +35,9 @@ class QueueAttributes {
   int64_t maximum_message_size() const { return integer("MaximumMessageSize"); }
   int64_t retention_seconds() const { return integer("MessageRetentionPeriod"); }
   int64_t visibility_timeout_seconds() const { return integer("VisibilityTimeout"); }
+  // The largest DelaySeconds a message may have: SQS's 900, or with SluiceMaxDelaySeconds
+  // set (a Sluice extension), min(SluiceMaxDelaySeconds, MessageRetentionPeriod).
+  int64_t max_delay_seconds() const;
   std::optional<RedrivePolicy> redrive_policy() const;
 
   // The value GetQueueAttributes reports: the set value, else the default for this queue

@@ -1,5 +1,6 @@
 #include "queues/queue_manager.h"
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
@@ -36,7 +37,46 @@ Result<std::unique_ptr<QueueManager>> QueueManager::open(const std::filesystem::
     manager->queues_.emplace(name, std::move(queue));
   }
   if (ec) return Status::io_error("list " + dir.string() + ": " + ec.message());
+  if (manager->options_.maintenance_interval_ms > 0) {
+    manager->maintenance_ = std::thread([m = manager.get()] { m->run_maintenance(); });
+  }
   return manager;
+}
+
+void QueueManager::run_maintenance() {
+  const auto interval = std::chrono::milliseconds(options_.maintenance_interval_ms);
+  std::unique_lock lock(maintenance_mu_);
+  while (!maintenance_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
+    lock.unlock();
+    Status status = maintain();
+    if (!status.is_ok()) {
+      log::get("queues")->error("queue maintenance failed error=\"{}\"", status.to_string());
+    }
+    lock.lock();
+  }
+}
+
+void QueueManager::stop_maintenance() {
+  {
+    std::lock_guard lock(maintenance_mu_);
+    stopping_ = true;
+  }
+  maintenance_cv_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
+}
+
+Status QueueManager::maintain() {
+  std::vector<std::shared_ptr<Queue>> queues;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, queue] : queues_) queues.push_back(queue);
+  }
+  Status result;
+  for (const auto& queue : queues) {
+    Status status = queue->maintain();
+    if (!status.is_ok()) result = status;
+  }
+  return result;
 }
 
 QueueManager::~QueueManager() {
@@ -59,8 +99,12 @@ std::shared_ptr<Queue> QueueManager::find_by_arn(const std::string& arn) const {
 }
 
 QueueContext QueueManager::context_for(const std::string& name) {
-  return QueueContext{name, arn(name), options_.clock, options_.log_config,
-                      [this](const std::string& target) { return find_by_arn(target); }};
+  return QueueContext{name,
+                      arn(name),
+                      options_.clock,
+                      options_.log_config,
+                      [this](const std::string& target) { return find_by_arn(target); },
+                      options_.queue_storage};
 }
 
 Status QueueManager::check_redrive_target(const StringMap& attributes, bool fifo) const {
@@ -196,6 +240,7 @@ Result<std::vector<std::string>> QueueManager::dead_letter_source_queues(
 }
 
 Status QueueManager::close() {
+  stop_maintenance();
   std::map<std::string, std::shared_ptr<Queue>> queues;
   {
     std::lock_guard lock(mu_);

@@ -1,10 +1,13 @@
 // All queues of a broker: one directory per queue under the manager's directory
-// (<dir>/<queue-name>/, see queue.h), opened and replayed on open().
+// (<dir>/<queue-name>/, see queue.h), opened and replayed on open(). A maintenance thread
+// calls Queue::maintain() on every queue each maintenance_interval_ms (space of expired
+// messages, due checkpoints).
 //
 // Thread-safety: every public method may be called from any thread. The manager's lock is
 // never held while calling into a Queue that could call back (dead-letter resolution).
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -12,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/status.h"
@@ -30,6 +34,9 @@ struct QueueManagerOptions {
   // For both logs of every queue; retention and fsync are overridden (the queue decides
   // what is gone; every acknowledged change is fsynced).
   storage::LogConfig log_config;
+  QueueStorageOptions queue_storage;
+  // 0: no maintenance thread (tests call maintain() themselves).
+  int64_t maintenance_interval_ms = 1000;
 };
 
 struct QueueList {
@@ -65,7 +72,10 @@ class QueueManager {
   // The queue an ARN of this region and account names; null when none.
   std::shared_ptr<Queue> find_by_arn(const std::string& arn) const;
 
-  // Closes every queue cleanly.
+  // Queue::maintain() on every queue; the maintenance thread calls this.
+  Status maintain();
+
+  // Stops the maintenance thread and closes every queue cleanly.
   Status close();
 
  private:
@@ -73,6 +83,8 @@ class QueueManager {
       : dir_(std::move(dir)), options_(std::move(options)) {}
 
   QueueContext context_for(const std::string& name);
+  void run_maintenance();
+  void stop_maintenance();
   Status check_redrive_target(const StringMap& attributes, bool fifo) const;
 
   const std::filesystem::path dir_;
@@ -81,6 +93,11 @@ class QueueManager {
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Queue>> queues_;  // GUARDED_BY(mu_)
   std::map<std::string, int64_t> deleted_at_ms_;          // GUARDED_BY(mu_)
+
+  std::mutex maintenance_mu_;
+  std::condition_variable maintenance_cv_;
+  bool stopping_ = false;  // GUARDED_BY(maintenance_mu_)
+  std::thread maintenance_;
 };
 
 }  // namespace sluice::queues

@@ -1,5 +1,6 @@
 #include "queues/queue_state_log.h"
 
+#include <algorithm>
 #include <string>
 
 #include "common/coding.h"
@@ -37,8 +38,9 @@ bool decode(std::string_view in, StateChange* change) {
 }  // namespace
 
 Result<std::unique_ptr<QueueStateLog>> QueueStateLog::open(const std::filesystem::path& dir,
-                                                           const storage::LogConfig& config,
+                                                           storage::LogConfig config,
                                                            storage::Clock clock) {
+  config.segment_bytes = std::min(config.segment_bytes, kStateSegmentBytes);
   SLUICE_ASSIGN_OR_RETURN(auto log, storage::PartitionLog::open(dir, config, std::move(clock)));
   return std::unique_ptr<QueueStateLog>(new QueueStateLog(std::move(log)));
 }
@@ -48,11 +50,15 @@ Status QueueStateLog::append(const std::vector<StateChange>& changes, int64_t no
   storage::RecordBatchBuilder builder(now_ms);
   for (const StateChange& change : changes) builder.add(std::nullopt, encode(change), now_ms);
   std::string batch = builder.build();
-  return log_->append(std::span<char>(batch.data(), batch.size()), 0).status();
+  const auto size = static_cast<int64_t>(batch.size());
+  SLUICE_RETURN_IF_ERROR(log_->append(std::span<char>(batch.data(), batch.size()), 0).status());
+  appended_bytes_.fetch_add(size, std::memory_order_relaxed);
+  return Status::ok();
 }
 
-Status QueueStateLog::replay(const std::function<void(const StateChange&)>& apply) const {
-  return for_each_record(*log_, [&](const storage::Record& record) {
+Status QueueStateLog::replay(int64_t from,
+                             const std::function<void(const StateChange&)>& apply) const {
+  return for_each_record(*log_, from, [&](const storage::Record& record) {
     StateChange change;
     if (!record.value || !decode(*record.value, &change)) {
       return Status::corruption("queue state record at " + std::to_string(record.offset) +

@@ -5,9 +5,16 @@
 // (8), receive count (2), first-receive ms (8), big-endian; fields a kind does not use are 0.
 // Appends from concurrent operations may land out of order, so replay must not depend on
 // order where it can happen (see Queue::apply): deletes are final, a receive applies only if
-// its receive count is higher, a visibility change only to the receive it names.
+// its receive count is higher, a visibility change only to the receive it names. The same
+// rules make replay idempotent, which checkpoints rely on (queue_checkpoint.h): a change may
+// be both inside a checkpoint and in the state log after the checkpoint's end.
+//
+// A checkpoint covers every record below its state_end; drop_before(state_end) then raises
+// the log start so that whole segments below it are removed. Segments are kept small
+// (kStateSegmentBytes) so that dropping frees space soon after each checkpoint.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -18,6 +25,8 @@
 #include "storage/partition_log.h"
 
 namespace sluice::queues {
+
+inline constexpr int64_t kStateSegmentBytes = int64_t{8} << 20;
 
 enum class StateKind : uint8_t {
   kReceived = 1,    // offset, nonce, visible_at (invisible until), receive_count, first_receive
@@ -38,20 +47,33 @@ struct StateChange {
 
 class QueueStateLog {
  public:
+  // `config.segment_bytes` is capped at kStateSegmentBytes.
   static Result<std::unique_ptr<QueueStateLog>> open(const std::filesystem::path& dir,
-                                                     const storage::LogConfig& config,
+                                                     storage::LogConfig config,
                                                      storage::Clock clock);
 
-  // Appends `changes` as one batch; returns once they are durable.
+  // Appends `changes` as one batch; returns once they are durable (under fsync=always).
   Status append(const std::vector<StateChange>& changes, int64_t now_ms);
-  // Calls `apply` for every recorded change, in log order.
-  Status replay(const std::function<void(const StateChange&)>& apply) const;
+  // Calls `apply` for every recorded change at an offset >= `from`, in log order.
+  Status replay(int64_t from, const std::function<void(const StateChange&)>& apply) const;
+  // Makes every appended record durable, whatever the fsync policy.
+  Status flush() { return log_->flush(); }
+  // Forgets the records below `offset` (a checkpoint covers them): whole segments go.
+  Status drop_before(int64_t offset) { return log_->delete_records(offset); }
   Status close() { return log_->close(); }
+
+  int64_t start_offset() const { return log_->log_start_offset(); }
+  int64_t end_offset() const { return log_->log_end_offset(); }
+  uint64_t size_bytes() const { return log_->size_bytes(); }
+  size_t segment_count() const { return log_->segment_count(); }
+  // Bytes appended since this log was opened: what drives periodic checkpoints.
+  int64_t appended_bytes() const { return appended_bytes_.load(std::memory_order_relaxed); }
 
  private:
   explicit QueueStateLog(std::unique_ptr<storage::PartitionLog> log) : log_(std::move(log)) {}
 
   std::unique_ptr<storage::PartitionLog> log_;
+  std::atomic<int64_t> appended_bytes_{0};
 };
 
 }  // namespace sluice::queues

@@ -14,17 +14,10 @@ class QueueRestartTest : public QueueTestBase, public ::testing::WithParamInterf
   // manager was running (nothing flushed or marked clean beyond what each call made durable).
   std::shared_ptr<Queue> restart(const std::string& name) {
     if (GetParam()) {
-      const std::filesystem::path crashed = dir_.string() + "-crash";
-      std::filesystem::remove_all(crashed);
-      std::filesystem::copy(dir_, crashed, std::filesystem::copy_options::recursive);
-      manager_.reset();
-      std::filesystem::remove_all(dir_);
-      std::filesystem::rename(crashed, dir_);
+      crash_and_reopen();
     } else {
-      EXPECT_TRUE(manager_->close().is_ok());
-      manager_.reset();
+      close_and_reopen();
     }
-    manager_ = open_manager(dir_);
     auto queue = manager_->get_queue(name);
     EXPECT_TRUE(queue.is_ok()) << queue.status().to_string();
     return queue.is_ok() ? *queue : nullptr;

@@ -28,11 +28,17 @@ class QueueTestBase : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  std::unique_ptr<QueueManager> open_manager(const std::filesystem::path& dir) {
+  // The fake clock, 1 MiB segments, no maintenance thread (tests call maintain()).
+  virtual QueueManagerOptions manager_options() {
     QueueManagerOptions options;
     options.clock = [this] { return now_ms_.load(); };
     options.log_config.segment_bytes = 1 << 20;
-    auto manager = QueueManager::open(dir, options);
+    options.maintenance_interval_ms = 0;
+    return options;
+  }
+
+  std::unique_ptr<QueueManager> open_manager(const std::filesystem::path& dir) {
+    auto manager = QueueManager::open(dir, manager_options());
     EXPECT_TRUE(manager.is_ok()) << manager.status().to_string();
     return manager.is_ok() ? std::move(*manager) : nullptr;
   }
@@ -72,6 +78,34 @@ class QueueTestBase : public ::testing::Test {
   }
 
   void advance_s(int64_t seconds) { now_ms_ += seconds * 1000; }
+
+  // Replaces the manager by one opened from a copy of the directory taken while it ran:
+  // what a crash (SIGKILL) leaves, since every acknowledged change was written (and fsynced)
+  // before its call returned and nothing was flushed or marked clean beyond that.
+  void crash_and_reopen() {
+    const std::filesystem::path crashed = dir_.string() + "-crash";
+    std::filesystem::remove_all(crashed);
+    std::filesystem::copy(dir_, crashed, std::filesystem::copy_options::recursive);
+    manager_.reset();
+    std::filesystem::remove_all(dir_);
+    std::filesystem::rename(crashed, dir_);
+    manager_ = open_manager(dir_);
+  }
+
+  void close_and_reopen() {
+    EXPECT_TRUE(manager_->close().is_ok());
+    manager_.reset();
+    manager_ = open_manager(dir_);
+  }
+
+  // Files named *.log in `dir` (the segments of a partition log).
+  static size_t segment_files(const std::filesystem::path& dir) {
+    size_t count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      if (entry.path().extension() == ".log") ++count;
+    }
+    return count;
+  }
 
   std::atomic<int64_t> now_ms_{1'700'000'000'000};
   std::filesystem::path dir_;

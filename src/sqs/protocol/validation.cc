@@ -186,6 +186,8 @@ constexpr std::array kSettableAttributes = {
     QueueAttributeRule{"MessageRetentionPeriod", AttributeRule::kRange, 60, 1209600},
     QueueAttributeRule{"ReceiveMessageWaitTimeSeconds", AttributeRule::kRange, 0, 20},
     QueueAttributeRule{"VisibilityTimeout", AttributeRule::kRange, 0, 43200},
+    // Sluice's extension: raises the per-message DelaySeconds limit (see queues/queue.h).
+    QueueAttributeRule{"SluiceMaxDelaySeconds", AttributeRule::kRange, 900, kMaxLongDelaySeconds},
     QueueAttributeRule{"KmsDataKeyReusePeriodSeconds", AttributeRule::kRange, 60, 86400},
     QueueAttributeRule{"Policy", AttributeRule::kJson},
     QueueAttributeRule{"RedrivePolicy", AttributeRule::kRedrivePolicy},
@@ -425,7 +427,7 @@ Status validate_receive_message(const Params& request) {
 
 Status validate_delay_seconds(const Params& request_or_entry) {
   if (auto delay = request_or_entry.int_param("DelaySeconds")) {
-    return validate_range("DelaySeconds", *delay, 0, 900);
+    return validate_range("DelaySeconds", *delay, 0, kMaxLongDelaySeconds);
   }
   return Status::ok();
 }

@@ -54,8 +54,14 @@ Status validate_batch_entries(std::span<const Params> entries);
 // `value` of parameter `name` within [min, max]: InvalidParameterValue otherwise.
 Status validate_range(std::string_view name, int64_t value, int64_t min, int64_t max);
 
+// The longest DelaySeconds any queue accepts: 14 days, the longest MessageRetentionPeriod.
+// SQS's own limit is 900; a queue allows more only with SluiceMaxDelaySeconds set, and the
+// queue (queues::Queue) applies its own limit.
+inline constexpr int64_t kMaxLongDelaySeconds = 1209600;
+
 // ReceiveMessage's MaxNumberOfMessages 1-10, VisibilityTimeout 0-43200, WaitTimeSeconds 0-20;
-// SendMessage's DelaySeconds 0-900 (also per batch entry). Absent values pass.
+// SendMessage's DelaySeconds 0-kMaxLongDelaySeconds (also per batch entry; the queue narrows
+// it to 900 unless it has SluiceMaxDelaySeconds). Absent values pass.
 Status validate_receive_message(const Params& request);
 Status validate_delay_seconds(const Params& request_or_entry);
 

@@ -174,7 +174,12 @@ TEST(SqsValidationTest, ReceiveAndDelayRanges) {
   Params send;
   send.set_int("DelaySeconds", 900);
   EXPECT_TRUE(validate_delay_seconds(send).is_ok());
-  send.set_int("DelaySeconds", 901);
+  // Above 900 only the queue knows (SluiceMaxDelaySeconds); 14 days is the limit for all.
+  send.set_int("DelaySeconds", 1209600);
+  EXPECT_TRUE(validate_delay_seconds(send).is_ok());
+  send.set_int("DelaySeconds", 1209601);
+  EXPECT_EQ(code_of(validate_delay_seconds(send)), ErrorCode::kInvalidParameterValue);
+  send.set_int("DelaySeconds", -1);
   EXPECT_EQ(code_of(validate_delay_seconds(send)), ErrorCode::kInvalidParameterValue);
 }
 
