@@ -26,6 +26,7 @@ struct ServeOptions {
   std::string advertised_sqs;  // HOST:PORT in queue URLs; empty: the request's Host header
   std::string sqs_account_id = "000000000000";
   std::string sqs_region = "us-east-1";
+  int64_t sqs_idle_timeout_ms = 30000;
   std::string admin_listen = "127.0.0.1:9644";
   std::string fsync = "always";
   int32_t default_partitions = 1;
