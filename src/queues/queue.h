@@ -195,6 +195,9 @@ class Queue {
 
   Result<StoredMessage> prepare(const SendRequest& request, const QueueAttributes& attributes,
                                 int64_t now_ms) const;
+  // send and send_batch after their size checks: validates each request, applies FIFO
+  // deduplication and appends the rest in one durable write.
+  Result<std::vector<Result<SendResult>>> send_messages(const std::vector<SendRequest>& requests);
   std::string dedup_key(const StoredMessage& message) const;
   Status append_messages(const std::vector<StoredMessage>& messages, int64_t* base_offset);
   void insert_locked(int64_t offset, const StoredMessage& message);

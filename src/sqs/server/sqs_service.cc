@@ -361,16 +361,7 @@ asio::awaitable<Result<Value>> SqsService::execute(const SqsRequest& request,
       SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
       SLUICE_RETURN_IF_ERROR(required(request, "MessageBody"));
       SLUICE_RETURN_IF_ERROR(protocol::validate_delay_seconds(request));
-      queues::SendRequest send = to_send_request(request);
-      // Queue::send shares send_batch's 1 MiB payload check, which answers
-      // BatchRequestTooLong; a single message over the limit is InvalidParameterValue.
-      if (protocol::message_size(send.body, send.attributes) > protocol::kMaxMessageSizeLimit) {
-        return make_error(ErrorCode::kInvalidParameterValue,
-                          "One or more parameters are invalid. Reason: Message must be shorter "
-                          "than " +
-                              std::to_string(protocol::kMaxMessageSizeLimit) + " bytes.");
-      }
-      SLUICE_ASSIGN_OR_RETURN(auto sent, queue->send(send));
+      SLUICE_ASSIGN_OR_RETURN(auto sent, queue->send(to_send_request(request)));
       Value result = Value::structure();
       add_send_result(result, sent);
       return result;
