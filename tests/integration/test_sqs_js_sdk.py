@@ -84,6 +84,9 @@ def test_js_sdk_round_trip_with_md5_checks(node_path, broker):
     assert out["batchBodies"] == sorted(f"batch body {i}" for i in range(10))
     assert out["batchDeleted"] == 10
 
+    via_url = out["viaQueueUrl"]
+    assert via_url["received"] == [[via_url["sent"], "via url"]]
+
     # The JSON error (__type plus x-amzn-query-error) reaches the SDK as its modelled
     # exception, carrying the query protocol's code.
     assert out["afterDelete"] == {

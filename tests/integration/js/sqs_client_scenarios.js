@@ -124,6 +124,18 @@ async function main () {
     out.batchDeleted = (deleted.Successful ?? []).length
   }
 
+  // A client with no endpoint configured sends each request to its QueueUrl's origin
+  // (useQueueUrlAsEndpoint, on by default): the URL the broker returned must reach it.
+  const byQueueUrl = new SQSClient({
+    region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1,
+  })
+  const viaUrl = await byQueueUrl.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'via url' }))
+  const gotViaUrl = await byQueueUrl.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }))
+  out.viaQueueUrl = {
+    sent: viaUrl.MessageId,
+    received: (gotViaUrl.Messages ?? []).map(m => [m.MessageId, m.Body]),
+  }
+
   await client.send(new DeleteQueueCommand({ QueueUrl: queueUrl }))
   try {
     await client.send(new GetQueueUrlCommand({ QueueName: queueName }))
