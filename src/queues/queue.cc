@@ -548,7 +548,11 @@ Status Queue::delete_message(std::string_view receipt_handle) {
     if (entry == nullptr) return Status::ok();  // reclaimed: its delete is already durable
     if (entry->live()) {
       if (fifo_ && (entry->receipt_nonce != handle->nonce || entry->visible_at_ms <= now)) {
-        return make_error(ErrorCode::kReceiptHandleIsInvalid, "the receipt handle has expired");
+        // What SQS answers DeleteMessage here (aws-sdk-js#1279, boto3#2898).
+        return make_error(ErrorCode::kInvalidParameterValue,
+                          "Value " + std::string(receipt_handle) +
+                              " for parameter ReceiptHandle is invalid. Reason: The receipt "
+                              "handle has expired.");
       }
       in_flight_.erase({entry->visible_at_ms, handle->offset});
       entry->flags |= MessageEntry::kDeleted;

@@ -138,6 +138,8 @@ class Queue {
   // queue with 120,000 messages in flight.
   Result<std::vector<ReceivedMessage>> receive(const ReceiveRequest& request);
 
+  // On a FIFO queue, a handle whose receive is not the latest or whose visibility expired is
+  // InvalidParameterValue ("The receipt handle has expired"), as SQS answers DeleteMessage.
   Status delete_message(std::string_view receipt_handle);
   // The message becomes visible `timeout_s` seconds from now (0: now). MessageNotInflight
   // when it is not in flight.

@@ -278,7 +278,8 @@ def test_fifo_queue_every_action(cli):
     # On a FIFO queue, the handle of an earlier receive of a0 no longer deletes it.
     result = cli("delete-message", "--queue-url", url, "--receipt-handle",
                  head[0]["ReceiptHandle"], check=False)
-    assert result.returncode == 254 and "receipt handle has expired" in result.stderr.lower()
+    assert result.returncode == 254 and "InvalidParameterValue" in result.stderr
+    assert "The receipt handle has expired" in result.stderr
     cli("delete-message", "--queue-url", url, "--receipt-handle", group_a[0]["ReceiptHandle"])
     deleted = cli("delete-message-batch", "--queue-url", url, "--entries",
                   [{"Id": f"d{i}", "ReceiptHandle": m["ReceiptHandle"]}

@@ -244,3 +244,26 @@ def test_content_based_and_per_group_deduplication(sqs):
 @pytest.fixture
 def sqs(broker):
     return make_client(broker)
+
+
+def test_expired_fifo_handle_is_refused_as_sqs_refuses_it(sqs):
+    url = sqs.create_queue(QueueName="stale.fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="m", MessageGroupId="g")
+    first = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]
+    second = sqs.receive_message(QueueUrl=url, VisibilityTimeout=60)["Messages"][0]
+    assert second["MessageId"] == first["MessageId"]
+    # DeleteMessage: InvalidParameterValue, "... Reason: The receipt handle has expired."
+    with pytest.raises(sqs.exceptions.ClientError) as error:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])
+    assert error.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert error.value.response["Error"]["Message"].endswith(
+        "Reason: The receipt handle has expired.")
+    # In a DeleteMessageBatch entry the same refusal is ReceiptHandleIsInvalid.
+    deleted = sqs.delete_message_batch(QueueUrl=url, Entries=[
+        {"Id": "old", "ReceiptHandle": first["ReceiptHandle"]},
+        {"Id": "new", "ReceiptHandle": second["ReceiptHandle"]}])
+    assert [e["Id"] for e in deleted["Successful"]] == ["new"]
+    assert [(e["Id"], e["Code"], e["Message"]) for e in deleted["Failed"]] == [
+        ("old", "ReceiptHandleIsInvalid", "The receipt handle has expired")]
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)

@@ -427,6 +427,12 @@ asio::awaitable<Result<Value>> SqsService::execute(const SqsRequest& request,
                        ? queue->delete_message(handle)
                        : queue->change_visibility(handle, *entry.int_param("VisibilityTimeout"));
         }
+        if (is_delete && !status.is_ok() &&
+            protocol::error_from_status(status).code == ErrorCode::kInvalidParameterValue) {
+          // An expired FIFO handle: InvalidParameterValue to DeleteMessage, but SQS reports
+          // it as ReceiptHandleIsInvalid in a batch entry (seen in smaskalik/sqsmover#54).
+          status = make_error(ErrorCode::kReceiptHandleIsInvalid, "The receipt handle has expired");
+        }
         if (!status.is_ok()) {
           failed.push(failed_entry(id, status));
           continue;
