@@ -19,7 +19,7 @@ from botocore.config import Config
 from sluice_broker import Broker
 
 NS = "{http://queue.amazonaws.com/doc/2012-11-05/}"
-IDLE_TIMEOUT_MS = 1000
+IDLE_TIMEOUT_MS = 2000
 MIB = 1024 * 1024
 
 
@@ -327,7 +327,7 @@ def test_stalled_connections_are_closed_and_others_served(broker, queue_url):
         for i in range(20):
             started = time.monotonic()
             client.send_message(QueueUrl=queue_url, MessageBody=f"served {i}")
-            assert time.monotonic() - started < 2.0
+            assert time.monotonic() - started < 5.0
 
         limit = IDLE_TIMEOUT_MS / 1000 + 8
         for sock in [half_header, half_body, trickle, *silent]:
