@@ -268,9 +268,10 @@ Result<StoredMessage> Queue::prepare(const SendRequest& request, const QueueAttr
   SLUICE_RETURN_IF_ERROR(protocol::validate_message_system_attributes(request.system_attributes));
   const size_t size = protocol::message_size(request.body, request.attributes);
   if (static_cast<int64_t>(size) > attributes.maximum_message_size()) {
+    // SQS's own wording, also inside a batch's failed entry.
     return make_error(ErrorCode::kInvalidParameterValue,
-                      "message must be shorter than " +
-                          std::to_string(attributes.maximum_message_size()) + " bytes");
+                      "One or more parameters are invalid. Reason: Message must be shorter than " +
+                          std::to_string(attributes.maximum_message_size()) + " bytes.");
   }
   StoredMessage message;
   if (fifo_) {
@@ -346,7 +347,9 @@ void Queue::insert_locked(int64_t offset, const StoredMessage& message) {
 }
 
 Result<SendResult> Queue::send(const SendRequest& request) {
-  SLUICE_ASSIGN_OR_RETURN(auto results, send_batch({request}));
+  // Not through send_batch: a single message over the limit is InvalidParameterValue (from
+  // prepare, against MaximumMessageSize), not a batch's BatchRequestTooLong.
+  SLUICE_ASSIGN_OR_RETURN(auto results, send_messages({request}));
   return std::move(results.front());
 }
 
@@ -358,8 +361,14 @@ Result<std::vector<Result<SendResult>>> Queue::send_batch(
   }
   if (payload > kMaxBatchPayload) {
     return make_error(ErrorCode::kBatchRequestTooLong,
-                      "batch requests cannot be longer than 1048576 bytes");
+                      "Batch requests cannot be longer than " + std::to_string(kMaxBatchPayload) +
+                          " bytes. You have sent " + std::to_string(payload) + " bytes.");
   }
+  return send_messages(requests);
+}
+
+Result<std::vector<Result<SendResult>>> Queue::send_messages(
+    const std::vector<SendRequest>& requests) {
   const int64_t now = context_.clock();
   const QueueAttributes attributes = this->attributes();
   std::vector<Result<SendResult>> results;
@@ -642,7 +651,11 @@ Status Queue::delete_message(std::string_view receipt_handle) {
     if (entry == nullptr) return Status::ok();  // reclaimed: its delete is already durable
     if (entry->live()) {
       if (fifo_ && (entry->receipt_nonce != handle->nonce || entry->visible_at_ms <= now)) {
-        return make_error(ErrorCode::kReceiptHandleIsInvalid, "the receipt handle has expired");
+        // What SQS answers DeleteMessage here (aws-sdk-js#1279, boto3#2898).
+        return make_error(ErrorCode::kInvalidParameterValue,
+                          "Value " + std::string(receipt_handle) +
+                              " for parameter ReceiptHandle is invalid. Reason: The receipt "
+                              "handle has expired.");
       }
       in_flight_.erase({entry->visible_at_ms, handle->offset});
       entry->flags |= MessageEntry::kDeleted;

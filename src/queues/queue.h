@@ -179,6 +179,8 @@ class Queue {
   // queue with 120,000 messages in flight.
   Result<std::vector<ReceivedMessage>> receive(const ReceiveRequest& request);
 
+  // On a FIFO queue, a handle whose receive is not the latest or whose visibility expired is
+  // InvalidParameterValue ("The receipt handle has expired"), as SQS answers DeleteMessage.
   Status delete_message(std::string_view receipt_handle);
   // The message becomes visible `timeout_s` seconds from now (0: now). MessageNotInflight
   // when it is not in flight.
@@ -258,6 +260,9 @@ class Queue {
 
   Result<StoredMessage> prepare(const SendRequest& request, const QueueAttributes& attributes,
                                 int64_t now_ms) const;
+  // send and send_batch after their size checks: validates each request, applies FIFO
+  // deduplication and appends the rest in one durable write.
+  Result<std::vector<Result<SendResult>>> send_messages(const std::vector<SendRequest>& requests);
   std::string dedup_key(const StoredMessage& message) const;
   Status append_messages(const std::vector<StoredMessage>& messages, int64_t* base_offset);
   void insert_locked(int64_t offset, const StoredMessage& message);

@@ -69,6 +69,12 @@ void add_serve_command(CLI::App& app, int* exit_code) {
   serve->add_option("--sqs-access-keys-file", options->sqs_access_keys_file,
                     "File of ID:SECRET lines ('#' comments) for SQS SigV4 verification");
   serve
+      ->add_option("--sqs-idle-timeout-ms", options->sqs_idle_timeout_ms,
+                   "Close an SQS connection that sends nothing for this long, between requests "
+                   "or stalled inside one (a long poll is not idle)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve
       ->add_option("--admin-listen", options->admin_listen,
                    "Admin HTTP (health, metrics) listener HOST:PORT")
       ->capture_default_str();
@@ -225,6 +231,7 @@ int run_serve(const ServeOptions& options) {
   sqs_listener_options.host = sqs_address->host;
   sqs_listener_options.port = sqs_address->port;
   sqs_listener_options.access_keys = std::move(*sqs_access_keys);
+  sqs_listener_options.idle_timeout = std::chrono::milliseconds(options.sqs_idle_timeout_ms);
   sqs::server::SqsListener sqs_listener(io, sqs_service, sqs_listener_options);
   if (Status status = sqs_listener.start(); !status.is_ok()) return fail(status);
 

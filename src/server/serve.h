@@ -30,6 +30,7 @@ struct ServeOptions {
   // SigV4 verification: "ID:SECRET" pairs and/or a file of them; none: any signature passes.
   std::vector<std::string> sqs_access_keys;
   std::string sqs_access_keys_file;
+  int64_t sqs_idle_timeout_ms = 30000;
   std::string admin_listen = "127.0.0.1:9644";
   std::string fsync = "always";
   int32_t default_partitions = 1;

@@ -3,58 +3,26 @@ delete of a topic, 1,000 keyed messages produced with acks -1, and a consumer-gr
 trip. The scenarios live in js/kafkajs_scenarios.js and print their results as JSON.
 
 kafkajs is installed with `npm ci` into $SLUICE_NPM_DIR (CMake points it into the build
-tree), never into the source tree; node and npm must be on PATH, or the tests fail."""
-import filecmp
+tree), never into the source tree; see npm_modules.py."""
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
+import npm_modules
 from sluice_broker import Broker
 
-JS_DIR = Path(__file__).resolve().parent / "js"
-SCENARIOS = JS_DIR / "kafkajs_scenarios.js"
-NPM_DIR = Path(os.environ.get("SLUICE_NPM_DIR", Path(tempfile.gettempdir()) / "sluice-npm"))
+SCENARIOS = npm_modules.JS_DIR / "kafkajs_scenarios.js"
 MESSAGES = 1000
 PARTITIONS = 3
 
 
-def require_tool(name):
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"`{name}` is not on PATH: the kafkajs tests need Node.js and npm installed "
-                    f"(Debian packages nodejs and npm)", pytrace=False)
-    return path
-
-
 @pytest.fixture(scope="module")
 def node_path():
-    """NODE_PATH holding kafkajs, installed with `npm ci` from the checked-in lock file when
-    it is missing or the lock file changed since the last install."""
-    node = require_tool("node")
-    npm = require_tool("npm")
-    NPM_DIR.mkdir(parents=True, exist_ok=True)
-    lock = NPM_DIR / "package-lock.json"
-    installed = (NPM_DIR / "node_modules" / "kafkajs").is_dir()
-    if not installed or not lock.exists() or not filecmp.cmp(lock, JS_DIR / "package-lock.json",
-                                                             shallow=False):
-        for name in ("package.json", "package-lock.json"):
-            shutil.copyfile(JS_DIR / name, NPM_DIR / name)
-        result = subprocess.run([npm, "ci", "--prefix", str(NPM_DIR), "--no-audit", "--no-fund"],
-                                capture_output=True, text=True, timeout=300)
-        if result.returncode != 0:
-            pytest.fail(f"npm ci into {NPM_DIR} failed ({result.returncode}):\n"
-                        f"{result.stdout}\n{result.stderr}", pytrace=False)
-    version = subprocess.run([node, "-p", "require('kafkajs/package.json').version"],
-                             env={**os.environ, "NODE_PATH": str(NPM_DIR / "node_modules")},
-                             capture_output=True, text=True, timeout=30)
-    assert version.stdout.strip() == "2.2.4", version.stderr
-    return str(NPM_DIR / "node_modules")
+    """NODE_PATH holding kafkajs (npm_modules installs the lock file's packages)."""
+    return npm_modules.node_path("kafkajs", "2.2.4")
 
 
 @pytest.fixture

@@ -95,10 +95,10 @@ TEST_F(FifoQueueTest, StaleHandleIsRejected) {
   auto first = receive(*queue, 1, 5);
   advance_s(5);
   EXPECT_EQ(code(queue->delete_message(first[0].receipt_handle)),
-            ErrorCode::kReceiptHandleIsInvalid);
+            ErrorCode::kInvalidParameterValue);
   auto second = receive(*queue, 1);
   EXPECT_EQ(code(queue->delete_message(first[0].receipt_handle)),
-            ErrorCode::kReceiptHandleIsInvalid);
+            ErrorCode::kInvalidParameterValue);
   EXPECT_TRUE(queue->delete_message(second[0].receipt_handle).is_ok());
 }
 

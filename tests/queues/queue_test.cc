@@ -216,6 +216,16 @@ TEST_F(QueueTest, BatchSendReportsEachEntry) {
   EXPECT_EQ(code(queue->send_batch(huge).status()), ErrorCode::kBatchRequestTooLong);
 }
 
+TEST_F(QueueTest, OneMessageOverOneMebibyteIsTooLongNotABatch) {
+  auto queue = create("jobs");
+  SendRequest over;
+  over.body = std::string(1024 * 1024 + 1, 'x');
+  const Status status = queue->send(over).status();
+  EXPECT_EQ(code(status), ErrorCode::kInvalidParameterValue);
+  EXPECT_NE(status.message().find("Message must be shorter than 1048576 bytes."),
+            std::string::npos);
+}
+
 TEST_F(QueueTest, DeletingEveryMessageReleasesLogSpace) {
   auto queue = create("jobs");
   for (int i = 0; i < 5; ++i) send(*queue, "m" + std::to_string(i));

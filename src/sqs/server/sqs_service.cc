@@ -385,16 +385,7 @@ asio::awaitable<Result<Value>> SqsService::execute(const SqsRequest& request,
       SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
       SLUICE_RETURN_IF_ERROR(required(request, "MessageBody"));
       SLUICE_RETURN_IF_ERROR(protocol::validate_delay_seconds(request));
-      queues::SendRequest send = to_send_request(request);
-      // Queue::send shares send_batch's 1 MiB payload check, which answers
-      // BatchRequestTooLong; a single message over the limit is InvalidParameterValue.
-      if (protocol::message_size(send.body, send.attributes) > protocol::kMaxMessageSizeLimit) {
-        return make_error(ErrorCode::kInvalidParameterValue,
-                          "One or more parameters are invalid. Reason: Message must be shorter "
-                          "than " +
-                              std::to_string(protocol::kMaxMessageSizeLimit) + " bytes.");
-      }
-      SLUICE_ASSIGN_OR_RETURN(auto sent, queue->send(send));
+      SLUICE_ASSIGN_OR_RETURN(auto sent, queue->send(to_send_request(request)));
       Value result = Value::structure();
       add_send_result(result, sent);
       return result;
@@ -459,6 +450,12 @@ asio::awaitable<Result<Value>> SqsService::execute(const SqsRequest& request,
           status = is_delete
                        ? queue->delete_message(handle)
                        : queue->change_visibility(handle, *entry.int_param("VisibilityTimeout"));
+        }
+        if (is_delete && !status.is_ok() &&
+            protocol::error_from_status(status).code == ErrorCode::kInvalidParameterValue) {
+          // An expired FIFO handle: InvalidParameterValue to DeleteMessage, but SQS reports
+          // it as ReceiptHandleIsInvalid in a batch entry (seen in smaskalik/sqsmover#54).
+          status = make_error(ErrorCode::kReceiptHandleIsInvalid, "The receipt handle has expired");
         }
         if (!status.is_ok()) {
           failed.push(failed_entry(id, status));
