@@ -17,7 +17,7 @@ DEB_PACKAGES := \
 	build-essential cmake ninja-build pkg-config git \
 	clang clang-format clang-tidy libclang-rt-14-dev \
 	libgtest-dev libgmock-dev libbenchmark-dev \
-	libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libboost-dev \
+	libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libboost-dev libtomlplusplus-dev \
 	kcat python3-pytest python3-confluent-kafka python3-kafka \
 	python3-snappy python3-lz4 python3-zstandard librdkafka-dev \
 	libssl-dev nodejs \

@@ -89,9 +89,10 @@ struct ReceivedMessage {
 };
 
 struct QueueCounts {
-  int64_t visible = 0;      // ApproximateNumberOfMessages
-  int64_t not_visible = 0;  // ApproximateNumberOfMessagesNotVisible (in flight)
-  int64_t delayed = 0;      // ApproximateNumberOfMessagesDelayed
+  int64_t visible = 0;        // ApproximateNumberOfMessages
+  int64_t not_visible = 0;    // ApproximateNumberOfMessagesNotVisible (in flight)
+  int64_t delayed = 0;        // ApproximateNumberOfMessagesDelayed
+  int64_t oldest_sent_s = 0;  // SentTimestamp (s) of the oldest message still there; 0: none
 };
 
 class Queue;
@@ -165,6 +166,9 @@ class Queue {
   // must not call back into this queue.
   uint64_t subscribe(std::function<void()> wake);
   void unsubscribe(uint64_t id);
+
+  // What opening both logs found.
+  void tally_recovery(storage::RecoveryTally* tally) const;
 
   // Closes both logs cleanly; later calls fail.
   Status close();

@@ -65,6 +65,11 @@ class QueueManager {
   // The queue an ARN of this region and account names; null when none.
   std::shared_ptr<Queue> find_by_arn(const std::string& arn) const;
 
+  // Every queue, in name order.
+  std::vector<std::shared_ptr<Queue>> all_queues() const;
+  // What opening every queue's logs found.
+  storage::RecoveryTally recovery() const;
+
   // Closes every queue cleanly.
   Status close();
 

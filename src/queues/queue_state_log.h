@@ -47,6 +47,7 @@ class QueueStateLog {
   // Calls `apply` for every recorded change, in log order.
   Status replay(const std::function<void(const StateChange&)>& apply) const;
   Status close() { return log_->close(); }
+  const storage::LogRecovery& recovery() const { return log_->recovery(); }
 
  private:
   explicit QueueStateLog(std::unique_ptr<storage::PartitionLog> log) : log_(std::move(log)) {}

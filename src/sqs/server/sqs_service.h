@@ -12,11 +12,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
 
 #include "common/asio.h"
+#include "common/metrics.h"
 #include "common/status.h"
 #include "queues/queue_manager.h"
 #include "sqs/protocol/errors.h"
@@ -59,6 +61,8 @@ class SqsService {
   asio::thread_pool& blocking_pool_;
   const SqsServiceOptions options_;
   std::mutex permissions_mu_;  // serializes AddPermission/RemovePermission's Policy edits
+  // Per action, created up front so that the request path takes no lock.
+  std::map<std::string, metrics::Histogram*, std::less<>> latency_;
 };
 
 }  // namespace sluice::sqs::server
