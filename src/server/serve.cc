@@ -282,10 +282,12 @@ int run_serve(const ServeOptions& options) {
   endpoints.attach(&services);
 
   if (!options.ports_file.empty()) {
-    Status status = write_file_atomically(
-        options.ports_file, "kafka=" + std::to_string(listener.port()) + "\n" +
-                                "sqs=" + std::to_string(sqs_listener.port()) + "\n" +
-                                "admin=" + std::to_string(admin_server.port()) + "\n");
+    // Absolute, so that the atomic write can sync the file's directory even for "ports".
+    Status status =
+        write_file_atomically(std::filesystem::absolute(options.ports_file),
+                              "kafka=" + std::to_string(listener.port()) + "\n" +
+                                  "sqs=" + std::to_string(sqs_listener.port()) + "\n" +
+                                  "admin=" + std::to_string(admin_server.port()) + "\n");
     if (!status.is_ok()) logger->error("cannot write ports file: {}", status.message());
   }
   logger->info("sluice ready data_dir={} kafka={} advertised_kafka={} fsync={}", options.data_dir,
