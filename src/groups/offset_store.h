@@ -52,6 +52,10 @@ class OffsetStore {
   // Groups that have at least one committed offset.
   std::vector<std::string> groups() const;
 
+  const storage::LogRecovery& recovery() const { return log_->recovery(); }
+  // Closes the log cleanly (its destructor does too); later commits fail.
+  Status close() { return log_->close(); }
+
  private:
   explicit OffsetStore(std::unique_ptr<storage::PartitionLog> log) : log_(std::move(log)) {}
 

@@ -768,12 +768,20 @@ QueueAttributes Queue::attributes() const {
   return metadata_.attributes;
 }
 
+void Queue::tally_recovery(storage::RecoveryTally* tally) const {
+  tally->add(messages_->recovery());
+  tally->add(state_->recovery());
+}
+
 QueueCounts Queue::counts() {
   std::lock_guard lock(mu_);
   const int64_t now = context_.clock();
   QueueCounts counts;
   index_.for_each([&](int64_t, const MessageEntry& entry) {
     if (!entry.live() || expired(entry, now)) return;
+    if (counts.oldest_sent_s == 0 || entry.sent_s < counts.oldest_sent_s) {
+      counts.oldest_sent_s = entry.sent_s;
+    }
     if (entry.visible_at_ms <= now) {
       ++counts.visible;
     } else if (entry.received()) {

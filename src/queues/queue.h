@@ -118,9 +118,10 @@ struct ReceivedMessage {
 };
 
 struct QueueCounts {
-  int64_t visible = 0;      // ApproximateNumberOfMessages
-  int64_t not_visible = 0;  // ApproximateNumberOfMessagesNotVisible (in flight)
-  int64_t delayed = 0;      // ApproximateNumberOfMessagesDelayed
+  int64_t visible = 0;        // ApproximateNumberOfMessages
+  int64_t not_visible = 0;    // ApproximateNumberOfMessagesNotVisible (in flight)
+  int64_t delayed = 0;        // ApproximateNumberOfMessagesDelayed
+  int64_t oldest_sent_s = 0;  // SentTimestamp (s) of the oldest message still there; 0: none
 };
 
 class Queue;
@@ -208,6 +209,9 @@ class Queue {
   // must not call back into this queue.
   uint64_t subscribe(std::function<void()> wake);
   void unsubscribe(uint64_t id);
+
+  // What opening both logs found.
+  void tally_recovery(storage::RecoveryTally* tally) const;
 
   // Writes a checkpoint (if checkpoint_on_close) and closes both logs cleanly; later calls
   // fail. A second close does nothing.

@@ -239,6 +239,20 @@ Result<std::vector<std::string>> QueueManager::dead_letter_source_queues(
   return sources;
 }
 
+std::vector<std::shared_ptr<Queue>> QueueManager::all_queues() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<Queue>> result;
+  result.reserve(queues_.size());
+  for (const auto& [name, queue] : queues_) result.push_back(queue);
+  return result;
+}
+
+storage::RecoveryTally QueueManager::recovery() const {
+  storage::RecoveryTally tally;
+  for (const auto& queue : all_queues()) queue->tally_recovery(&tally);
+  return tally;
+}
+
 Status QueueManager::close() {
   stop_maintenance();
   std::map<std::string, std::shared_ptr<Queue>> queues;

@@ -74,6 +74,10 @@ class QueueManager {
 
   // Queue::maintain() on every queue; the maintenance thread calls this.
   Status maintain();
+  // Every queue, in name order.
+  std::vector<std::shared_ptr<Queue>> all_queues() const;
+  // What opening every queue's logs found.
+  storage::RecoveryTally recovery() const;
 
   // Stops the maintenance thread and closes every queue cleanly.
   Status close();

@@ -61,6 +61,7 @@ class QueueStateLog {
   // Forgets the records below `offset` (a checkpoint covers them): whole segments go.
   Status drop_before(int64_t offset) { return log_->delete_records(offset); }
   Status close() { return log_->close(); }
+  const storage::LogRecovery& recovery() const { return log_->recovery(); }
 
   int64_t start_offset() const { return log_->log_start_offset(); }
   int64_t end_offset() const { return log_->log_end_offset(); }

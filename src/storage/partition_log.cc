@@ -11,6 +11,7 @@
 
 #include "common/file.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "storage/format.h"
 #include "storage/record_batch.h"
 
@@ -47,6 +48,14 @@ std::optional<int64_t> parse_segment_base(const std::filesystem::path& file) {
   auto [end, error] = std::from_chars(stem.data(), stem.data() + stem.size(), base);
   if (error != std::errc() || end != stem.data() + stem.size() || base < 0) return std::nullopt;
   return base;
+}
+
+// Every log's append fdatasyncs, in one histogram: the disk is shared, so its latency is
+// one figure for the broker.
+metrics::Histogram& fsync_latency() {
+  static metrics::Histogram& histogram = metrics::default_registry().histogram(
+      "sluice_fsync_duration_seconds", "Time of the fdatasync calls that make appends durable");
+  return histogram;
 }
 
 }  // namespace
@@ -390,7 +399,10 @@ Status PartitionLog::sync_to(int64_t offset) {
     // newer, and a roll syncs the segment it leaves.
     const int64_t target = next_offset_.load(std::memory_order_acquire);
     const auto segment = active_segment();
+    const auto sync_started = std::chrono::steady_clock::now();
     Status status = segment->sync();
+    fsync_latency().observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - sync_started).count());
     sync_count_.fetch_add(1, std::memory_order_relaxed);
     lock.lock();
     sync_in_flight_ = false;

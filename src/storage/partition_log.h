@@ -86,6 +86,29 @@ struct LogRecovery {
   SegmentRecovery tail;  // what the newest segment's scan found
 };
 
+// What opening many logs found, summed for one line at start-up.
+struct RecoveryTally {
+  int64_t logs = 0;
+  int64_t fresh = 0;            // had no segment yet: created, nothing to recover
+  int64_t clean = 0;            // opened after a clean close: no scan
+  int64_t truncated_bytes = 0;  // cut from torn tails
+  void add(const LogRecovery& recovery) {
+    ++logs;
+    if (recovery.segments == 0) {
+      ++fresh;
+    } else if (recovery.clean_shutdown) {
+      ++clean;
+    }
+    truncated_bytes += static_cast<int64_t>(recovery.tail.truncated_bytes);
+  }
+  void merge(const RecoveryTally& other) {
+    logs += other.logs;
+    fresh += other.fresh;
+    clean += other.clean;
+    truncated_bytes += other.truncated_bytes;
+  }
+};
+
 class PartitionLog {
  public:
   // Opens the log in `dir`, creating it if needed, and recovers from an unclean stop.

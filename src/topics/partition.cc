@@ -1,10 +1,17 @@
 #include "topics/partition.h"
 
+#include "storage/record_batch.h"
+
 namespace sluice::topics {
 
 Result<storage::AppendResult> Partition::append(std::span<char> batches) {
   auto result = log_->append(batches, leader_epoch());
   if (!result.is_ok()) return result;
+  if (!result->duplicate) {
+    bytes_in_.fetch_add(batches.size(), std::memory_order_relaxed);
+    records_in_.fetch_add(static_cast<uint64_t>(result->last_offset - result->base_offset + 1),
+                          std::memory_order_relaxed);
+  }
   std::map<uint64_t, std::function<void()>> woken;
   {
     std::lock_guard lock(waiters_mu_);
@@ -12,6 +19,25 @@ Result<storage::AppendResult> Partition::append(std::span<char> batches) {
   }
   for (auto& [id, wake] : woken) wake();
   return result;
+}
+
+Partition::Traffic Partition::traffic() const {
+  return Traffic{
+      bytes_in_.load(std::memory_order_relaxed), records_in_.load(std::memory_order_relaxed),
+      bytes_out_.load(std::memory_order_relaxed), records_out_.load(std::memory_order_relaxed)};
+}
+
+void Partition::record_fetched(std::string_view batches) {
+  const uint64_t bytes = batches.size();
+  uint64_t records = 0;
+  while (!batches.empty()) {
+    auto batch = storage::RecordBatchView::parse(batches);
+    if (!batch.is_ok()) break;  // the log holds only whole, checked batches
+    records += static_cast<uint64_t>(batch->record_count());
+    batches.remove_prefix(batch->size());
+  }
+  bytes_out_.fetch_add(bytes, std::memory_order_relaxed);
+  records_out_.fetch_add(records, std::memory_order_relaxed);
 }
 
 uint64_t Partition::subscribe(std::function<void()> wake) {

@@ -1,12 +1,14 @@
 // One partition of a topic: its log plus the wake-ups that long-polling fetches wait on.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "storage/partition_log.h"
 
@@ -27,6 +29,18 @@ class Partition {
   // Appends and then wakes every subscriber.
   Result<storage::AppendResult> append(std::span<char> batches);
 
+  // Traffic since the broker started, for metrics: what was appended (duplicates of an
+  // idempotent producer's retry not counted) and what fetches returned.
+  struct Traffic {
+    uint64_t bytes_in = 0;
+    uint64_t records_in = 0;
+    uint64_t bytes_out = 0;
+    uint64_t records_out = 0;
+  };
+  Traffic traffic() const;
+  // Counts `batches` (whole record batches, as a read returned them) as fetched.
+  void record_fetched(std::string_view batches);
+
   // Registers `wake`, run once on the appending thread after the next successful append.
   // Returns an id for unsubscribe(). `wake` must be cheap and must not call back into
   // this partition (post the real work elsewhere).
@@ -37,6 +51,11 @@ class Partition {
   const std::string topic_;
   const int32_t index_;
   std::unique_ptr<storage::PartitionLog> log_;
+
+  std::atomic<uint64_t> bytes_in_{0};
+  std::atomic<uint64_t> records_in_{0};
+  std::atomic<uint64_t> bytes_out_{0};
+  std::atomic<uint64_t> records_out_{0};
 
   std::mutex waiters_mu_;
   uint64_t next_waiter_id_ = 1;                        // GUARDED_BY(waiters_mu_)

@@ -51,8 +51,21 @@ Result<std::unique_ptr<TopicManager>> TopicManager::open(const std::filesystem::
 }
 
 TopicManager::~TopicManager() {
+  close();
+}
+
+void TopicManager::close() {
   std::unique_lock lock(mu_);
   for (const auto& [name, topic] : topics_) retire(*topic);
+}
+
+storage::RecoveryTally TopicManager::recovery() const {
+  std::shared_lock lock(mu_);
+  storage::RecoveryTally tally;
+  for (const auto& [name, topic] : topics_) {
+    for (const auto& partition : topic->partitions) tally.add(partition->log().recovery());
+  }
+  return tally;
 }
 
 void TopicManager::retire(const Topic& topic) {

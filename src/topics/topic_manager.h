@@ -76,6 +76,11 @@ class TopicManager {
   // Applies retention to every partition; returns how many segments were removed.
   Result<int> enforce_retention();
 
+  // What opening every partition's log found.
+  storage::RecoveryTally recovery() const;
+  // Closes every partition's log cleanly (the destructor does too); later appends fail.
+  void close();
+
  private:
   struct Topic {
     TopicInfo info;

@@ -24,6 +24,7 @@ class Broker:
         self.process = None
         self.kafka_port = None
         self.sqs_port = None
+        self.admin_port = None
         self.log_path = self.data_dir / "broker.log"
 
     @property
@@ -33,6 +34,10 @@ class Broker:
     @property
     def sqs_endpoint(self):
         return f"http://127.0.0.1:{self.sqs_port}"
+
+    @property
+    def admin_url(self):
+        return f"http://127.0.0.1:{self.admin_port}"
 
     def start(self, timeout=15.0, kafka_port=0, sqs_port=0):
         """Starts the broker; kafka_port=0 and sqs_port=0 let it pick free ports."""
@@ -44,6 +49,7 @@ class Broker:
             [SLUICE_BIN, "serve", "--data-dir", str(self.data_dir / "data"),
              "--kafka-listen", f"127.0.0.1:{kafka_port}", "--ports-file", str(ports_file),
              "--sqs-listen", f"127.0.0.1:{sqs_port}",
+             "--admin-listen", "127.0.0.1:0",
              *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
@@ -54,6 +60,7 @@ class Broker:
                 ports = dict(line.split("=", 1) for line in ports_file.read_text().split())
                 self.kafka_port = int(ports["kafka"])
                 self.sqs_port = int(ports["sqs"])
+                self.admin_port = int(ports["admin"])
                 return self
             time.sleep(0.02)
         raise RuntimeError(f"broker did not start within {timeout}s:\n{self.log()}")
@@ -64,9 +71,10 @@ class Broker:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
 
-    def stop(self, timeout=15.0):
+    def stop(self, timeout=15.0, sig=signal.SIGTERM):
+        """A graceful stop (SIGTERM or SIGINT); returns the exit code."""
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(sig)
             self.process.wait(timeout=timeout)
         return self.process.returncode if self.process else None
 
@@ -82,9 +90,10 @@ class Broker:
         self.kill()
         return self.start(kafka_port=port, sqs_port=sqs_port)
 
-    def log(self):
+    def log(self, tail=4000):
         try:
-            return self.log_path.read_text(errors="replace")[-4000:]
+            text = self.log_path.read_text(errors="replace")
+            return text[-tail:] if tail else text
         except OSError:
             return ""
 

@@ -1,12 +1,34 @@
 #include "kafka/server/broker.h"
 
+#include <chrono>
+
 #include "kafka/server/supported_apis.h"
 
 namespace sluice::kafka::server {
 
 using protocol::ApiKey;
 
+KafkaBroker::KafkaBroker(BrokerContext context) : context_(std::move(context)) {
+  for (const ApiRange& api : supported_apis()) {
+    latency_[static_cast<int16_t>(api.key)] = &metrics::default_registry().histogram(
+        "sluice_kafka_request_duration_seconds",
+        "Time from a Kafka request's arrival to its response, per API",
+        {{"api", std::string(protocol::api_key_name(api.key))}});
+  }
+}
+
 asio::awaitable<HandlerResult> KafkaBroker::dispatch(Request request) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto histogram = latency_.find(request.header.api_key);
+  HandlerResult result = co_await route(request);
+  if (histogram != latency_.end()) {
+    histogram->second->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+  co_return result;
+}
+
+asio::awaitable<HandlerResult> KafkaBroker::route(Request& request) {
   const auto& header = request.header;
   const auto api = supported_api(header.api_key);
   if (!api) {

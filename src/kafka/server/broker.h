@@ -2,6 +2,10 @@
 // the version against what ApiVersions advertised.
 #pragma once
 
+#include <cstdint>
+#include <map>
+
+#include "common/metrics.h"
 #include "kafka/server/broker_context.h"
 #include "kafka/server/listener.h"
 
@@ -9,8 +13,9 @@ namespace sluice::kafka::server {
 
 class KafkaBroker final : public RequestDispatcher {
  public:
-  explicit KafkaBroker(BrokerContext context) : context_(std::move(context)) {}
+  explicit KafkaBroker(BrokerContext context);
 
+  // Routes the request and records its time in sluice_kafka_request_duration_seconds.
   asio::awaitable<HandlerResult> dispatch(Request request) override;
 
   // What Metadata returns as this broker's address, known once the listener is bound.
@@ -21,7 +26,11 @@ class KafkaBroker final : public RequestDispatcher {
   }
 
  private:
+  asio::awaitable<HandlerResult> route(Request& request);
+
   BrokerContext context_;
+  // Per API key, created up front so that the request path takes no lock.
+  std::map<int16_t, metrics::Histogram*> latency_;
 };
 
 }  // namespace sluice::kafka::server

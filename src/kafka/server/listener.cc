@@ -43,6 +43,12 @@ void KafkaListener::stop() {
   for (const auto& socket : connections_) socket->close(ec);
 }
 
+void KafkaListener::stop_accepting() {
+  draining_.store(true);
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+}
+
 size_t KafkaListener::open_connections() const {
   std::lock_guard lock(connections_mu_);
   return connections_.size();
@@ -74,8 +80,12 @@ asio::awaitable<void> KafkaListener::serve(std::shared_ptr<tcp::socket> socket) 
   const auto remote = socket->remote_endpoint(ec);
   const std::string peer =
       ec ? "unknown" : remote.address().to_string() + ":" + std::to_string(remote.port());
+  log::get("kafka")->debug("connection opened peer={}", peer);
   try {
-    while (co_await serve_one(*socket, peer)) {
+    while (true) {
+      const bool keep_open = co_await serve_one(*socket, peer);
+      // A draining listener closes each connection once its request has been answered.
+      if (!keep_open || draining_.load()) break;
     }
   } catch (const boost::system::system_error& error) {
     // The peer went away mid-frame or the listener stopped: nothing to answer.
@@ -114,6 +124,13 @@ asio::awaitable<bool> KafkaListener::serve_one(tcp::socket& socket, const std::s
   request.body_offset = frame.size() - reader.remaining();
   request.client_address = peer;
   const protocol::RequestHeader header = request.header;
+  in_flight_->fetch_add(1);
+  // Counted until the response is written (or the connection fails), so that a graceful
+  // stop waits for it.
+  struct Done {
+    std::shared_ptr<std::atomic<int64_t>> count;
+    ~Done() { count->fetch_sub(1); }
+  } done{in_flight_};
   auto response = co_await dispatcher_.dispatch(std::move(request));
   if (!response.is_ok()) {
     log::get("kafka")->warn(

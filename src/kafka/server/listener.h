@@ -7,6 +7,7 @@
 // request order. A frame that cannot be parsed closes that one connection, with a log line.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -57,8 +58,13 @@ class KafkaListener {
   Status start();
   // Stops accepting and closes every open connection.
   void stop();
+  // The first step of a graceful stop: no new connections, and each open connection closes
+  // once the request it is serving has been answered.
+  void stop_accepting();
   uint16_t port() const { return port_; }
   size_t open_connections() const;
+  // Requests read whole whose response has not been written yet.
+  int64_t requests_in_flight() const { return in_flight_->load(); }
 
  private:
   asio::awaitable<void> accept_loop();
@@ -71,6 +77,10 @@ class KafkaListener {
   const ListenerOptions options_;
   asio::ip::tcp::acceptor acceptor_;
   uint16_t port_ = 0;
+  std::atomic<bool> draining_{false};
+  // Shared with the requests' coroutines, whose frames may outlive the listener when the
+  // io_context is destroyed with them suspended.
+  std::shared_ptr<std::atomic<int64_t>> in_flight_ = std::make_shared<std::atomic<int64_t>>(0);
 
   mutable std::mutex connections_mu_;
   std::set<std::shared_ptr<asio::ip::tcp::socket>> connections_;  // GUARDED_BY(connections_mu_)

@@ -98,6 +98,12 @@ void SqsListener::stop() {
   }
 }
 
+void SqsListener::stop_accepting() {
+  draining_.store(true);
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+}
+
 size_t SqsListener::open_connections() const {
   std::lock_guard lock(connections_mu_);
   return connections_.size();
@@ -193,13 +199,21 @@ asio::awaitable<void> SqsListener::serve(std::shared_ptr<Connection> connection)
       // A long poll may outlast the idle timeout: no deadline while the service works.
       stream.expires_never();
       std::string host(to_std(request[http::field::host]));
+      in_flight_->fetch_add(1);
+      // Counted until the reply is written (or the connection fails), so that a graceful
+      // stop waits for it.
+      struct Done {
+        std::shared_ptr<std::atomic<int64_t>> count;
+        ~Done() { count->fetch_sub(1); }
+      } done{in_flight_};
       protocol::HttpReply reply;
       if (refused) {
         reply = std::move(*refused);
       } else {
         reply = co_await service_.handle(view, std::move(host));
       }
-      const bool keep_alive = request.keep_alive();
+      // A draining server tells the client to reconnect elsewhere (Connection: close).
+      const bool keep_alive = request.keep_alive() && !draining_.load();
       auto response = to_response(reply, request.version(), keep_alive);
       stream.expires_after(options_.idle_timeout);
       co_await http::async_write(stream, response, token);

@@ -9,6 +9,7 @@
 // connection forever.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -43,8 +44,13 @@ class SqsListener {
   Status start();
   // Stops accepting and closes every open connection.
   void stop();
+  // The first step of a graceful stop: no new connections, and each open connection closes
+  // once the request it is serving has been answered.
+  void stop_accepting();
   uint16_t port() const { return port_; }
   size_t open_connections() const;
+  // Requests read whole whose reply has not been written yet.
+  int64_t requests_in_flight() const { return in_flight_->load(); }
 
  private:
   class Connection;
@@ -58,6 +64,10 @@ class SqsListener {
   const SqsListenerOptions options_;
   asio::ip::tcp::acceptor acceptor_;
   uint16_t port_ = 0;
+  std::atomic<bool> draining_{false};
+  // Shared with the requests' coroutines, whose frames may outlive the listener when the
+  // io_context is destroyed with them suspended.
+  std::shared_ptr<std::atomic<int64_t>> in_flight_ = std::make_shared<std::atomic<int64_t>>(0);
 
   mutable std::mutex connections_mu_;
   std::set<std::shared_ptr<Connection>> connections_;  // GUARDED_BY(connections_mu_)

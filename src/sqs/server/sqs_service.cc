@@ -14,6 +14,7 @@
 #include "common/async.h"
 #include "common/log.h"
 #include "queues/stored_message.h"
+#include "sqs/protocol/action_schema.h"
 #include "sqs/protocol/md5.h"
 #include "sqs/protocol/response.h"
 #include "sqs/protocol/validation.h"
@@ -287,7 +288,14 @@ SqsService::SqsService(queues::QueueManager& queues, asio::thread_pool& blocking
     : queues_(queues),
       blocking_pool_(blocking_pool),
       options_(std::move(options)),
-      move_tasks_(queues) {}
+      move_tasks_(queues) {
+  for (const auto& schema : protocol::all_action_schemas()) {
+    const std::string action(schema.action);
+    latency_[action] = &metrics::default_registry().histogram(
+        "sluice_sqs_request_duration_seconds",
+        "Time from an SQS request's arrival to its response, per action", {{"api", action}});
+  }
+}
 
 std::string SqsService::queue_url(const std::string& name, const std::string& host) const {
   std::string authority = options_.advertised_host;
@@ -303,7 +311,12 @@ asio::awaitable<HttpReply> SqsService::handle(protocol::HttpRequestView http, st
                                      protocol::error_from_status(parsed.status()), request_id);
   }
   const SqsRequest& request = *parsed;
+  const auto started = std::chrono::steady_clock::now();
   auto result = co_await execute(request, host);
+  if (auto histogram = latency_.find(request.action); histogram != latency_.end()) {
+    histogram->second->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
   if (!result.is_ok()) {
     const protocol::SqsError error = protocol::error_from_status(result.status());
     if (error.code == ErrorCode::kInternalError) {

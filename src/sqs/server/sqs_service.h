@@ -12,11 +12,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
 
 #include "common/asio.h"
+#include "common/metrics.h"
 #include "common/status.h"
 #include "queues/move_task.h"
 #include "queues/queue_manager.h"
@@ -61,6 +63,8 @@ class SqsService {
   const SqsServiceOptions options_;
   std::mutex permissions_mu_;     // serializes AddPermission/RemovePermission's Policy edits
   queues::MoveTasks move_tasks_;  // StartMessageMoveTask and friends; moves on its own thread
+  // Per action, created up front so that the request path takes no lock.
+  std::map<std::string, metrics::Histogram*, std::less<>> latency_;
 };
 
 }  // namespace sluice::sqs::server

@@ -121,6 +121,16 @@ asio::awaitable<HandlerResult> handle_fetch(BrokerContext& context, Request& req
     for (const auto& [partition, id] : subscriptions) partition->unsubscribe(id);
     if (done) break;
   }
+  // Counted once, for the pass whose bytes are sent (earlier passes of a long poll are not).
+  size_t next = 0;
+  for (const auto& topic : response.responses) {
+    for (const auto& data : topic.partitions) {
+      const Wanted& item = wanted[next++];
+      if (item.partition && data.records && !data.records->empty()) {
+        item.partition->record_fetched(*data.records);
+      }
+    }
+  }
   co_return std::optional<std::string>(encode_body(response, version));
 }
 
