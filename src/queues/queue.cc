@@ -516,6 +516,28 @@ void Queue::take_fifo(int max, int64_t now_ms, int64_t timeout_ms, int64_t max_r
   }
 }
 
+bool Queue::retake_attempt_locked(const std::vector<AttemptedMessage>& attempted, int64_t now_ms,
+                                  int64_t timeout_ms, std::vector<Pick>* picks,
+                                  std::vector<StateChange>* changes) {
+  for (const AttemptedMessage& message : attempted) {
+    const MessageEntry* entry = index_.find(message.offset);
+    // Deleted, received again, its visibility changed, or visible again: not the same receive.
+    if (entry == nullptr || !entry->live() || entry->receipt_nonce != message.receipt_nonce ||
+        entry->visible_at_ms != message.visible_at_ms || entry->visible_at_ms <= now_ms) {
+      return false;
+    }
+  }
+  for (const AttemptedMessage& message : attempted) {
+    MessageEntry& entry = *index_.find(message.offset);
+    set_visibility_locked(message.offset, entry, now_ms + timeout_ms);
+    changes->push_back(StateChange{StateKind::kVisibility, message.offset, 0, entry.visible_at_ms,
+                                   entry.receive_count, 0});
+    picks->push_back(Pick{message.offset, {}, entry});
+  }
+  prune_in_flight_locked(now_ms);
+  return true;
+}
+
 void Queue::restore_locked(int64_t offset, const MessageEntry& entry) {
   MessageEntry* stored = index_.find(offset);
   if (stored == nullptr || offset < purged_below_) return;  // reclaimed or purged meanwhile
@@ -581,7 +603,19 @@ Result<std::vector<ReceivedMessage>> Queue::receive(const ReceiveRequest& reques
         request.visibility_timeout_s.value_or(metadata_.attributes.visibility_timeout_seconds()) *
         1000;
     if (fifo_) {
-      take_fifo(request.max_messages, now, timeout_ms, max_receives, &picks, &moves, &changes);
+      const std::vector<AttemptedMessage>* attempted =
+          request.attempt_id ? attempts_.find(*request.attempt_id, now) : nullptr;
+      if (attempted == nullptr ||
+          !retake_attempt_locked(*attempted, now, timeout_ms, &picks, &changes)) {
+        take_fifo(request.max_messages, now, timeout_ms, max_receives, &picks, &moves, &changes);
+      }
+      if (request.attempt_id) {
+        std::vector<AttemptedMessage> returned;
+        for (const Pick& pick : picks) {
+          returned.push_back({pick.offset, pick.entry.receipt_nonce, pick.entry.visible_at_ms});
+        }
+        attempts_.remember(*request.attempt_id, std::move(returned), now);
+      }
     } else {
       take_standard(request.max_messages, now, timeout_ms, max_receives, &picks, &moves, &changes);
     }

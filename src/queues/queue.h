@@ -73,6 +73,7 @@
 #include "queues/queue_checkpoint.h"
 #include "queues/queue_metadata.h"
 #include "queues/queue_state_log.h"
+#include "queues/receive_attempts.h"
 #include "queues/stored_message.h"
 #include "storage/partition_log.h"
 
@@ -102,6 +103,9 @@ struct SendResult {
 struct ReceiveRequest {
   int max_messages = 1;                         // 1-10
   std::optional<int64_t> visibility_timeout_s;  // absent: the queue's VisibilityTimeout
+  // FIFO queues only (ignored on standard ones, as by SQS): a retry with the same id within 5
+  // minutes returns the same messages and receipt handles (receive_attempts.h).
+  std::optional<std::string> attempt_id;
 };
 
 struct ReceivedMessage {
@@ -279,6 +283,12 @@ class Queue {
   void take_fifo(int max, int64_t now_ms, int64_t timeout_ms, int64_t max_receives,
                  std::vector<Pick>* picks, std::vector<Pick>* moves,
                  std::vector<StateChange>* changes);
+  // A retry of a FIFO receive attempt: the same messages again with their visibility timeout
+  // reset, if none of them was modified or became visible since. False (and nothing taken)
+  // otherwise.
+  bool retake_attempt_locked(const std::vector<AttemptedMessage>& attempted, int64_t now_ms,
+                             int64_t timeout_ms, std::vector<Pick>* picks,
+                             std::vector<StateChange>* changes);
   // Decides what happens to one visible message: dropped (expired), moved, or delivered.
   void take_one(int64_t offset, MessageEntry& entry, int64_t now_ms, int64_t timeout_ms,
                 int64_t max_receives, std::vector<Pick>* picks, std::vector<Pick>* moves,
@@ -314,6 +324,7 @@ class Queue {
   std::set<std::pair<int64_t, int64_t>> in_flight_;  // (invisible until, offset); GUARDED_BY(mu_)
   FifoGroups groups_;                                // GUARDED_BY(mu_)
   DedupWindow dedup_;                                // GUARDED_BY(mu_)
+  ReceiveAttempts attempts_;                         // FIFO only; GUARDED_BY(mu_)
   int64_t purged_below_ = 0;                         // GUARDED_BY(mu_)
   int64_t last_purge_ms_ = -1;                       // GUARDED_BY(mu_)
   int64_t released_below_ = 0;  // the messages log start we last asked for; GUARDED_BY(mu_)

@@ -267,3 +267,29 @@ def test_expired_fifo_handle_is_refused_as_sqs_refuses_it(sqs):
     assert [(e["Id"], e["Code"], e["Message"]) for e in deleted["Failed"]] == [
         ("old", "ReceiptHandleIsInvalid", "The receipt handle has expired")]
     assert "Messages" not in sqs.receive_message(QueueUrl=url)
+
+
+def test_receive_retried_with_its_attempt_id_gets_the_same_messages(sqs):
+    """A receive whose answer was lost, retried with its ReceiveRequestAttemptId, returns the
+    same messages and receipt handles instead of finding their groups locked."""
+    url = sqs.create_queue(QueueName="attempts.fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    for group, text in [("a", "a1"), ("a", "a2"), ("b", "b1")]:
+        sqs.send_message(QueueUrl=url, MessageBody=text, MessageGroupId=group)
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2,
+                                ReceiveRequestAttemptId="attempt-1")["Messages"]
+    retry = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2,
+                                ReceiveRequestAttemptId="attempt-1")["Messages"]
+    assert [m["Body"] for m in first] == ["a1", "a2"]
+    assert [(m["Body"], m["ReceiptHandle"]) for m in retry] == [
+        (m["Body"], m["ReceiptHandle"]) for m in first]
+    # Another attempt id is another receive: only group b is free.
+    other = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                ReceiveRequestAttemptId="attempt-2")["Messages"]
+    assert [m["Body"] for m in other] == ["b1"]
+    # Once a message of the attempt is deleted the retry is a new receive.
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=retry[0]["ReceiptHandle"])
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="attempt-1")
+    with pytest.raises(sqs.exceptions.ClientError) as error:
+        sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="bad id with spaces")
+    assert error.value.response["Error"]["Code"] == "InvalidParameterValue"

@@ -119,5 +119,103 @@ TEST_F(FifoQueueTest, DeadLetterMoveKeepsTheGroupMoving) {
   EXPECT_EQ(dead[0].system_attributes.at("MessageGroupId"), "g");
 }
 
+// A ReceiveMessage retried with the same ReceiveRequestAttemptId: the same messages and
+// receipt handles while they are untouched, with their visibility timeout reset.
+class ReceiveAttemptTest : public FifoQueueTest {
+ protected:
+  std::vector<ReceivedMessage> attempt(Queue& queue, const std::string& id, int max = 10,
+                                       std::optional<int64_t> visibility = std::nullopt) {
+    ReceiveRequest request{max, visibility, id};
+    auto result = queue.receive(request);
+    EXPECT_TRUE(result.is_ok()) << result.status().to_string();
+    return result.is_ok() ? *result : std::vector<ReceivedMessage>{};
+  }
+  static std::vector<std::string> handles(const std::vector<ReceivedMessage>& messages) {
+    std::vector<std::string> out;
+    for (const auto& message : messages) out.push_back(message.receipt_handle);
+    return out;
+  }
+};
+
+TEST_F(ReceiveAttemptTest, RetryReturnsTheSameMessagesAndHandles) {
+  auto queue = create_fifo();
+  for (const char* body : {"a1", "a2", "b1"}) send(*queue, body, body[0] == 'a' ? "a" : "b");
+  auto first = attempt(*queue, "try-1", 2);
+  ASSERT_EQ(bodies(first), (std::vector<std::string>{"a1", "a2"}));
+  advance_s(20);
+  // The lost answer's groups are locked by its own receive: a plain receive gets b1 only.
+  auto retry = attempt(*queue, "try-1", 2);
+  EXPECT_EQ(bodies(retry), bodies(first));
+  EXPECT_EQ(handles(retry), handles(first));
+  EXPECT_EQ(retry[0].system_attributes.at("ApproximateReceiveCount"), "1");
+  // The retry reset the 30 s visibility: 29 s after it the messages are still in flight.
+  advance_s(29);
+  EXPECT_EQ(bodies(receive(*queue)), std::vector<std::string>{"b1"});
+  for (const auto& message : retry) {
+    EXPECT_TRUE(queue->delete_message(message.receipt_handle).is_ok());
+  }
+}
+
+TEST_F(ReceiveAttemptTest, ADifferentIdIsANewReceive) {
+  auto queue = create_fifo();
+  send(*queue, "a1", "a");
+  send(*queue, "b1", "b");
+  EXPECT_EQ(bodies(attempt(*queue, "try-1", 1)), std::vector<std::string>{"a1"});
+  EXPECT_EQ(bodies(attempt(*queue, "try-2", 1)), std::vector<std::string>{"b1"});
+  EXPECT_TRUE(attempt(*queue, "try-3", 1).empty());
+}
+
+TEST_F(ReceiveAttemptTest, ModifiedMessagesMakeTheRetryANewReceive) {
+  auto queue = create_fifo();
+  send(*queue, "a1", "a");
+  send(*queue, "a2", "a");
+  auto first = attempt(*queue, "try-1", 1);
+  ASSERT_EQ(bodies(first), std::vector<std::string>{"a1"});
+  ASSERT_TRUE(queue->delete_message(first[0].receipt_handle).is_ok());
+  auto retry = attempt(*queue, "try-1", 1);
+  EXPECT_EQ(bodies(retry), std::vector<std::string>{"a2"});
+
+  // A visibility change is a modification too.
+  ASSERT_TRUE(queue->change_visibility(retry[0].receipt_handle, 60).is_ok());
+  EXPECT_TRUE(attempt(*queue, "try-1", 1).empty());  // a2 in flight, a new receive finds none
+}
+
+TEST_F(ReceiveAttemptTest, ExpiredVisibilityOrWindowMakesTheRetryANewReceive) {
+  auto queue = create_fifo();
+  send(*queue, "a1", "a");
+  auto first = attempt(*queue, "try-1", 1, 10);
+  advance_s(11);  // visible again: the retry receives it anew, with a new handle
+  auto again = attempt(*queue, "try-1", 1, 10);
+  ASSERT_EQ(bodies(again), std::vector<std::string>{"a1"});
+  EXPECT_NE(again[0].receipt_handle, first[0].receipt_handle);
+  EXPECT_EQ(again[0].system_attributes.at("ApproximateReceiveCount"), "2");
+
+  // Retries keep it for the 5 minutes from the attempt's first receive, and no longer.
+  advance_s(9);
+  EXPECT_EQ(handles(attempt(*queue, "try-1", 1, 600)), handles(again));
+  advance_s(279);  // 299 s since the first receive of "try-1"
+  EXPECT_EQ(handles(attempt(*queue, "try-1", 1, 600)), handles(again));
+  advance_s(1);
+  EXPECT_TRUE(attempt(*queue, "try-1", 1, 600).empty());  // a new receive: a1 is in flight
+}
+
+TEST_F(ReceiveAttemptTest, RetriedVisibilitySurvivesARestart) {
+  auto queue = create_fifo();
+  send(*queue, "a1", "a");
+  auto first = attempt(*queue, "try-1", 1, 10);
+  advance_s(8);
+  ASSERT_EQ(handles(attempt(*queue, "try-1", 1, 10)), handles(first));
+  queue.reset();
+  manager_.reset();
+  manager_ = open_manager(dir_);
+  auto reopened = manager_->get_queue("orders.fifo");
+  ASSERT_TRUE(reopened.is_ok());
+  queue = *reopened;
+  advance_s(9);  // 17 s after the first receive, 9 s after the retry reset it to 10 s
+  EXPECT_TRUE(receive(*queue).empty());
+  advance_s(2);
+  EXPECT_EQ(bodies(receive(*queue)), std::vector<std::string>{"a1"});
+}
+
 }  // namespace
 }  // namespace sluice::queues

@@ -422,6 +422,16 @@ Status validate_receive_message(const Params& request) {
   if (auto wait = request.int_param("WaitTimeSeconds")) {
     SLUICE_RETURN_IF_ERROR(validate_range("WaitTimeSeconds", *wait, 0, 20));
   }
+  if (auto attempt = request.string_param("ReceiveRequestAttemptId")) {
+    // SQS: up to 128 characters, alphanumerics and punctuation.
+    const bool allowed = std::all_of(attempt->begin(), attempt->end(),
+                                     [](char c) { return c >= 0x21 && c <= 0x7E; });
+    if (attempt->empty() || attempt->size() > 128 || !allowed) {
+      return make_error(ErrorCode::kInvalidParameterValue,
+                        "ReceiveRequestAttemptId must be 1 to 128 alphanumeric or punctuation "
+                        "characters");
+    }
+  }
   return Status::ok();
 }
 

@@ -602,6 +602,7 @@ asio::awaitable<Result<Value>> SqsService::receive_message(const SqsRequest& req
   queues::ReceiveRequest receive;
   receive.max_messages = static_cast<int>(request.int_param("MaxNumberOfMessages").value_or(1));
   receive.visibility_timeout_s = request.int_param("VisibilityTimeout");
+  receive.attempt_id = request.string_param("ReceiveRequestAttemptId");
   int64_t wait_s = 0;
   if (auto given = request.int_param("WaitTimeSeconds")) {
     wait_s = *given;
