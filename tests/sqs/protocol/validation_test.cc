@@ -152,6 +152,19 @@ TEST(SqsValidationTest, BatchEntries) {
             ErrorCode::kInvalidBatchEntryId);
 }
 
+TEST(SqsValidationTest, ReceiveRequestAttemptIdIsPrintableAsciiUpTo128) {
+  Params receive;
+  receive.set_string("ReceiveRequestAttemptId", std::string(128, 'a'));
+  EXPECT_TRUE(validate_receive_message(receive).is_ok());
+  receive.set_string("ReceiveRequestAttemptId", "a-b_c.d!~");
+  EXPECT_TRUE(validate_receive_message(receive).is_ok());
+  for (std::string bad :
+       {std::string(129, 'a'), std::string(), std::string("a b"), std::string("caf\xc3\xa9")}) {
+    receive.set_string("ReceiveRequestAttemptId", bad);
+    EXPECT_EQ(code_of(validate_receive_message(receive)), ErrorCode::kInvalidParameterValue) << bad;
+  }
+}
+
 TEST(SqsValidationTest, ReceiveAndDelayRanges) {
   Params receive;
   receive.set_int("MaxNumberOfMessages", 10);
