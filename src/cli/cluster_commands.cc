@@ -1,6 +1,7 @@
 // sluice cluster status
 #include <iostream>
 
+#include "cli/admin_client.h"
 #include "cli/cli.h"
 #include "cli/kafka_client.h"
 
@@ -9,7 +10,8 @@ namespace sluice::cli {
 namespace {
 
 void status(const CliContext& context) {
-  KafkaClient client(context.endpoints().brokers);
+  const Endpoints endpoints = context.endpoints();
+  KafkaClient client(endpoints.brokers);
   const ClusterInfo cluster = client.metadata();
   std::map<int32_t, int> leaders;
   int partitions = 0;
@@ -34,6 +36,16 @@ void status(const CliContext& context) {
                          {"topics", cluster.topics.size()},
                          {"partitions", partitions},
                          {"under_replicated_partitions", under_replicated}};
+  // What only the admin API knows: readiness, uptime, queues, groups, connections.
+  std::string unavailable;
+  AdminClient admin(endpoints.admin_url);
+  const auto broker_status = admin.try_get("/v1/status", &unavailable);
+  if (broker_status) {
+    json["broker_status"] = *broker_status;
+  } else {
+    std::cerr << "sluice: broker status unavailable: " << unavailable
+              << " (point --admin-url or SLUICE_ADMIN_URL at the broker's admin listener)\n";
+  }
   if (context.format == Format::kJson) {
     emit(context.format, json, {});
     return;
@@ -41,6 +53,16 @@ void status(const CliContext& context) {
   std::cout << render_table(table) << "\nTOPICS                       " << cluster.topics.size()
             << "\nPARTITIONS                   " << partitions << "\nUNDER-REPLICATED PARTITIONS  "
             << under_replicated.size() << "\n";
+  if (broker_status) {
+    const nlohmann::json& s = *broker_status;
+    std::cout << "QUEUES                       " << cell(s.value("queues", nlohmann::json()))
+              << "\nGROUPS                       " << cell(s.value("groups", nlohmann::json()))
+              << "\nREADY                        " << cell(s.value("ready", nlohmann::json()))
+              << "\nUPTIME                       "
+              << cell(s.value("uptime_seconds", nlohmann::json())) << " s"
+              << "\nDATA DIR                     " << cell(s.value("data_dir", nlohmann::json()))
+              << "\n";
+  }
 }
 
 }  // namespace

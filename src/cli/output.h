@@ -2,6 +2,7 @@
 // scripts (`--format json`).
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -23,5 +24,8 @@ void emit(Format format, const nlohmann::json& json, const Table& table);
 
 // A JSON value as a table cell: strings bare, null empty, the rest as JSON text.
 std::string cell(const nlohmann::json& value);
+
+// A byte count for people: "512 B", "1.5 KiB", "20.0 MiB", "3.2 GiB".
+std::string format_bytes(int64_t bytes);
 
 }  // namespace sluice::cli

@@ -165,15 +165,19 @@ void redrive(const CliContext& context, const QueueArgs& args) {
   SqsClient sqs(context.endpoints().sqs_endpoint);
   const std::string arn =
       queue_attributes(sqs, sqs.queue_url(args.name)).value("QueueArn", std::string());
-  const std::string handle =
-      sqs.call("StartMessageMoveTask", {{"SourceArn", arn}}).value("TaskHandle", "");
+  sqs.call("StartMessageMoveTask", {{"SourceArn", arn}});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
   nlohmann::json task;
   while (true) {
-    for (const auto& result : sqs.call("ListMessageMoveTasks", {{"SourceArn", arn}})
-                                  .value("Results", nlohmann::json::array())) {
-      if (result.value("TaskHandle", "") == handle || task.is_null()) task = result;
+    // The newest task of the source is ours: a source has one running task at a time, and
+    // a finished task no longer shows its handle.
+    const auto results = sqs.call("ListMessageMoveTasks", {{"SourceArn", arn}})
+                             .value("Results", nlohmann::json::array());
+    if (results.empty()) {
+      throw CliError("redrive of '" + args.name + "' at " + sqs.endpoint() +
+                     ": its move task is not listed");
     }
+    task = results.front();
     const std::string status = task.value("Status", "");
     if (status != "RUNNING") break;
     if (std::chrono::steady_clock::now() > deadline) {

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/admin_client.h"
 #include "cli/cli.h"
 #include "cli/cli_error.h"
 #include "cli/kafka_client.h"
@@ -57,25 +58,56 @@ void list(const CliContext& context) {
   emit(context.format, json, table);
 }
 
+// Each partition's log as the admin API reports it (size on disk and segments), or an empty
+// map with why in *reason when that API cannot be reached: the Kafka protocol has no sizes.
+std::map<int64_t, nlohmann::json> partition_logs(const Endpoints& endpoints,
+                                                 const std::string& topic, std::string* reason) {
+  std::map<int64_t, nlohmann::json> logs;
+  AdminClient admin(endpoints.admin_url);
+  const auto document = admin.try_get("/v1/topics", reason);
+  if (!document) return logs;
+  for (const auto& entry : document->value("topics", nlohmann::json::array())) {
+    if (entry.value("name", "") != topic) continue;
+    for (const auto& partition : entry.value("partitions", nlohmann::json::array())) {
+      logs[partition.value("partition", int64_t{-1})] = partition;
+    }
+  }
+  if (logs.empty()) *reason = "the admin API at " + admin.endpoint() + " does not list " + topic;
+  return logs;
+}
+
 void describe(const CliContext& context, const TopicArgs& args) {
-  KafkaClient client(context.endpoints().brokers);
+  const Endpoints endpoints = context.endpoints();
+  KafkaClient client(endpoints.brokers);
   const TopicInfo topic = client.metadata(args.name).topics.at(0);
+  std::string sizes_unavailable;
+  const auto logs = partition_logs(endpoints, topic.name, &sizes_unavailable);
   nlohmann::json partitions = nlohmann::json::array();
-  Table partition_table{{"partition", "leader", "replicas", "in-sync", "start", "end", "records"},
-                        {}};
+  Table partition_table{
+      {"partition", "leader", "replicas", "in-sync", "start", "end", "records", "size", "segments"},
+      {}};
+  int64_t total_bytes = 0;
   for (const auto& partition : topic.partitions) {
     const auto [start, end] = client.watermarks(topic.name, partition.id);
-    partitions.push_back({{"partition", partition.id},
-                          {"leader", partition.leader},
-                          {"replicas", partition.replicas},
-                          {"in_sync", partition.in_sync},
-                          {"start_offset", start},
-                          {"end_offset", end},
-                          {"records", end - start}});
+    nlohmann::json row = {{"partition", partition.id},      {"leader", partition.leader},
+                          {"replicas", partition.replicas}, {"in_sync", partition.in_sync},
+                          {"start_offset", start},          {"end_offset", end},
+                          {"records", end - start}};
+    std::string size = "?";
+    std::string segments = "?";
+    if (auto log = logs.find(partition.id); log != logs.end()) {
+      const int64_t bytes = log->second.value("size_bytes", int64_t{0});
+      total_bytes += bytes;
+      row["size_bytes"] = bytes;
+      row["segments"] = log->second.value("segments", int64_t{0});
+      size = format_bytes(bytes);
+      segments = std::to_string(row["segments"].get<int64_t>());
+    }
+    partitions.push_back(std::move(row));
     partition_table.rows.push_back({std::to_string(partition.id), std::to_string(partition.leader),
                                     join(partition.replicas), join(partition.in_sync),
                                     std::to_string(start), std::to_string(end),
-                                    std::to_string(end - start)});
+                                    std::to_string(end - start), size, segments});
   }
   nlohmann::json configs = nlohmann::json::object();
   Table config_table{{"config", "value", "source"}, {}};
@@ -88,13 +120,18 @@ void describe(const CliContext& context, const TopicArgs& args) {
                          {"partition_count", topic.partitions.size()},
                          {"partitions", partitions},
                          {"configs", configs}};
+  if (sizes_unavailable.empty()) json["size_bytes"] = total_bytes;
+  if (!sizes_unavailable.empty()) {
+    std::cerr << "sluice: sizes unavailable: " << sizes_unavailable
+              << " (point --admin-url or SLUICE_ADMIN_URL at the broker's admin listener)\n";
+  }
   if (context.format == Format::kJson) {
     emit(context.format, json, {});
     return;
   }
-  std::cout << "TOPIC  " << topic.name << "\n\n"
-            << render_table(partition_table) << "\n"
-            << render_table(config_table);
+  std::cout << "TOPIC  " << topic.name << "\n";
+  if (sizes_unavailable.empty()) std::cout << "SIZE   " << format_bytes(total_bytes) << "\n";
+  std::cout << "\n" << render_table(partition_table) << "\n" << render_table(config_table);
 }
 
 void remove(const CliContext& context, const TopicArgs& args) {

@@ -173,11 +173,75 @@ def test_queue_commands(broker):
     assert "'ordered.fifo' does not exist" in error and broker.sqs_endpoint in error
 
 
+def test_queue_redrive(broker):
+    """Messages dead-lettered after maxReceiveCount go back to their queue with
+    `queue redrive DLQ`, which waits for the move task to finish."""
+    run(broker, "queue", "create", "work-dlq")
+    dlq_arn = run_json(broker, "queue", "attrs", "work-dlq")["attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "1"})
+    run(broker, "queue", "create", "work", "--attr", f"RedrivePolicy={policy}")
+    for i in range(3):
+        run(broker, "queue", "send", "work", f"job-{i}")
+    first = run_json(broker, "queue", "receive", "work", "--count", "10", "--visibility", "0")
+    while len(first) < 3:
+        first += run_json(broker, "queue", "receive", "work", "--count", "10",
+                          "--visibility", "0")
+    # The second receive finds each message over its maxReceiveCount: moved, not delivered.
+    assert run_json(broker, "queue", "receive", "work", "--count", "10") == []
+    assert run_json(broker, "queue", "attrs", "work-dlq")["attributes"][
+        "ApproximateNumberOfMessages"] == "3"
+
+    assert run_json(broker, "queue", "redrive", "work-dlq") == {
+        "queue": "work-dlq", "status": "COMPLETED", "moved": 3}
+    assert run_json(broker, "queue", "attrs", "work-dlq")["attributes"][
+        "ApproximateNumberOfMessages"] == "0"
+    back = run_json(broker, "queue", "receive", "work", "--count", "10", "--wait", "1",
+                    "--delete")
+    while len(back) < 3:
+        back += run_json(broker, "queue", "receive", "work", "--count", "10", "--wait", "1",
+                         "--delete")
+    assert sorted(m["body"] for m in back) == ["job-0", "job-1", "job-2"]
+
+    # A queue that is no dead-letter queue cannot be redriven: exit 1, SQS's reason.
+    error = run(broker, "queue", "redrive", "work", expect=1)
+    assert "InvalidParameterValue" in error and broker.sqs_endpoint in error
+
+
 def test_cluster_status(broker):
     run(broker, "topic", "create", "a", "--partitions", "3")
-    status = run_json(broker, "cluster", "status")
+    run(broker, "queue", "create", "q")
+    status = run_json(broker, "cluster", "status", env={"SLUICE_ADMIN_URL": broker.admin_url})
     assert status["brokers"] == [{"id": 0, "address": broker.bootstrap, "leaders": 3}]
     assert status["partitions"] == 3 and status["under_replicated_partitions"] == []
+    # From the admin API: readiness, the data directory, what the broker holds.
+    broker_status = status["broker_status"]
+    assert broker_status["ready"] is True
+    assert broker_status["queues"] == 1 and broker_status["topics"] == 1
+    assert broker_status["data_dir"] == str(broker.data_dir / "data")
+    table = run(broker, "cluster", "status", env={"SLUICE_ADMIN_URL": broker.admin_url})
+    assert "UPTIME" in table and "QUEUES" in table
+
+    # Without the admin API the Kafka part still answers, and stderr says what is missing.
+    dead = "http://127.0.0.1:1"
+    result = subprocess.run([SLUICE_BIN, "cluster", "status", "--format", "json",
+                             "--brokers", broker.bootstrap, "--admin-url", dead],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "broker_status" not in json.loads(result.stdout)
+    assert dead in result.stderr and "--admin-url" in result.stderr
+
+
+def test_topic_sizes_from_the_admin_api(broker):
+    run(broker, "topic", "create", "sized", "--partitions", "2")
+    run(broker, "produce", "sized", "--partition", "1",
+        stdin="".join(f"{'x' * 1000}-{i}\n" for i in range(100)))
+    env = {"SLUICE_ADMIN_URL": broker.admin_url}
+    described = run_json(broker, "topic", "describe", "sized", env=env)
+    sizes = {p["partition"]: p["size_bytes"] for p in described["partitions"]}
+    assert sizes[0] == 0 and sizes[1] > 100 * 1000
+    assert described["size_bytes"] == sizes[1]
+    assert all(p["segments"] >= 1 for p in described["partitions"])
+    assert "SIZE" in run(broker, "topic", "describe", "sized", env=env)
 
 
 def test_where_the_cli_connects(broker, tmp_path):
