@@ -672,45 +672,67 @@ ReceivedMessage Queue::to_received(const Pick& pick) const {
 // --- deleting and visibility ---
 
 Status Queue::delete_message(std::string_view receipt_handle) {
+  return delete_messages({receipt_handle}).front();
+}
+
+Status Queue::delete_locked(std::string_view receipt_handle, int64_t now_ms,
+                            std::vector<StateChange>* changes, bool* unblocked_group) {
   const auto handle = decode_receipt_handle(receipt_handle, metadata_.secret);
   if (!handle) {
     return make_error(ErrorCode::kReceiptHandleIsInvalid,
                       "the input receipt handle is not a valid receipt handle");
   }
+  MessageEntry* entry = index_.find(handle->offset);
+  if (entry == nullptr) return Status::ok();  // reclaimed: its delete is already durable
+  if (entry->live()) {
+    if (fifo_ && (entry->receipt_nonce != handle->nonce || entry->visible_at_ms <= now_ms)) {
+      // What SQS answers DeleteMessage here (aws-sdk-js#1279, boto3#2898).
+      return make_error(ErrorCode::kInvalidParameterValue,
+                        "Value " + std::string(receipt_handle) +
+                            " for parameter ReceiptHandle is invalid. Reason: The receipt "
+                            "handle has expired.");
+    }
+    in_flight_.erase({entry->visible_at_ms, handle->offset});
+    entry->flags |= MessageEntry::kDeleted;
+    if (fifo_) {
+      groups_.refresh(entry->group, index_);
+      *unblocked_group = true;
+    }
+  }
+  // An already deleted message is recorded again: its first delete may not be durable yet,
+  // and this call must not succeed before it is.
+  changes->push_back(StateChange{StateKind::kDeleted, handle->offset, 0, 0, 0, 0});
+  return Status::ok();
+}
+
+std::vector<Status> Queue::delete_messages(const std::vector<std::string_view>& receipt_handles) {
+  std::vector<Status> results;
+  std::vector<StateChange> changes;
   bool unblocked_group = false;
   {
     std::lock_guard lock(mu_);
     const int64_t now = context_.clock();
-    MessageEntry* entry = index_.find(handle->offset);
-    if (entry == nullptr) return Status::ok();  // reclaimed: its delete is already durable
-    if (entry->live()) {
-      if (fifo_ && (entry->receipt_nonce != handle->nonce || entry->visible_at_ms <= now)) {
-        // What SQS answers DeleteMessage here (aws-sdk-js#1279, boto3#2898).
-        return make_error(ErrorCode::kInvalidParameterValue,
-                          "Value " + std::string(receipt_handle) +
-                              " for parameter ReceiptHandle is invalid. Reason: The receipt "
-                              "handle has expired.");
-      }
-      in_flight_.erase({entry->visible_at_ms, handle->offset});
-      entry->flags |= MessageEntry::kDeleted;
-      if (fifo_) {
-        groups_.refresh(entry->group, index_);
-        unblocked_group = true;
-      }
+    for (std::string_view handle : receipt_handles) {
+      results.push_back(delete_locked(handle, now, &changes, &unblocked_group));
     }
-    // An already deleted message is recorded again: its first delete may not be durable yet,
-    // and this call must not succeed before it is.
   }
+  if (changes.empty()) return results;
+  // One durable append for the whole batch; until it returns no delete has succeeded.
   const int64_t now = context_.clock();
-  SLUICE_RETURN_IF_ERROR(
-      state_->append({StateChange{StateKind::kDeleted, handle->offset, 0, 0, 0, 0}}, now));
-  {
+  Status durable = state_->append(changes, now);
+  if (durable.is_ok()) {
     std::lock_guard lock(mu_);
-    SLUICE_RETURN_IF_ERROR(reclaim_locked(now));
+    durable = reclaim_locked(now);
+  }
+  if (!durable.is_ok()) {
+    for (Status& result : results) {
+      if (result.is_ok()) result = durable;
+    }
+    return results;
   }
   maybe_checkpoint();
   if (unblocked_group) wake();
-  return Status::ok();
+  return results;
 }
 
 void Queue::set_visibility_locked(int64_t offset, MessageEntry& entry, int64_t visible_at_ms) {

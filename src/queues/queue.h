@@ -187,6 +187,9 @@ class Queue {
   // On a FIFO queue, a handle whose receive is not the latest or whose visibility expired is
   // InvalidParameterValue ("The receipt handle has expired"), as SQS answers DeleteMessage.
   Status delete_message(std::string_view receipt_handle);
+  // DeleteMessageBatch: each handle as delete_message would treat it, one status per handle in
+  // order, made durable by a single state-log append.
+  std::vector<Status> delete_messages(const std::vector<std::string_view>& receipt_handles);
   // The message becomes visible `timeout_s` seconds from now (0: now). MessageNotInflight
   // when it is not in flight.
   Status change_visibility(std::string_view receipt_handle, int64_t timeout_s);
@@ -275,6 +278,9 @@ class Queue {
   Status append_messages(const std::vector<StoredMessage>& messages, int64_t* base_offset);
   void insert_locked(int64_t offset, const StoredMessage& message);
 
+  // Marks one message deleted and queues the state change that records it. REQUIRES: mu_ held.
+  Status delete_locked(std::string_view receipt_handle, int64_t now_ms,
+                       std::vector<StateChange>* changes, bool* unblocked_group);
   bool expired(const MessageEntry& entry, int64_t now_ms) const;
   // Receive helpers. REQUIRES: mu_ held.
   void take_standard(int max, int64_t now_ms, int64_t timeout_ms, int64_t max_receives,

@@ -48,6 +48,25 @@ TEST_P(QueueRestartTest, UndeletedStayDeletedStayGoneInFlightKeepsItsVisibility)
   EXPECT_TRUE(queue->delete_message(second[0].receipt_handle).is_ok());
 }
 
+TEST_P(QueueRestartTest, BatchDeletesAreEachAnsweredAndStayDeleted) {
+  auto queue = create("jobs");
+  for (const char* body : {"a", "b", "c", "kept"}) send(*queue, body);
+  auto received = receive(*queue, 3, 1000);
+  ASSERT_EQ(received.size(), 3u);
+  const std::vector<std::string_view> handles = {
+      received[0].receipt_handle, "forged", received[1].receipt_handle, received[2].receipt_handle};
+  const std::vector<Status> results = queue->delete_messages(handles);
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_TRUE(results[0].is_ok());
+  EXPECT_EQ(code(results[1]), sqs::protocol::ErrorCode::kReceiptHandleIsInvalid);
+  EXPECT_TRUE(results[2].is_ok() && results[3].is_ok());
+
+  queue = restart("jobs");
+  ASSERT_NE(queue, nullptr);
+  advance_s(1000);
+  EXPECT_EQ(bodies(receive(*queue, 10)), std::vector<std::string>{"kept"});
+}
+
 TEST_P(QueueRestartTest, PurgeAndVisibilityChangesSurvive) {
   auto queue = create("jobs");
   send(*queue, "purged");

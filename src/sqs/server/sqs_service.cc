@@ -452,18 +452,31 @@ asio::awaitable<Result<Value>> SqsService::execute(const SqsRequest& request,
       SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
       const auto& entries = request.entries();
       SLUICE_RETURN_IF_ERROR(protocol::validate_batch_entries(entries));
-      Value successful = Value::list();
-      Value failed = Value::list();
+      // Each entry's outcome; the deletes are made durable together, by one append.
+      std::vector<Status> statuses;
+      std::vector<std::string> handles;
       for (const Params& entry : entries) {
-        const std::string id = *entry.string_param("Id");
         Status status = required(entry, "ReceiptHandle");
         if (status.is_ok() && !is_delete) status = required(entry, "VisibilityTimeout");
-        if (status.is_ok()) {
-          const std::string handle = *entry.string_param("ReceiptHandle");
-          status = is_delete
-                       ? queue->delete_message(handle)
-                       : queue->change_visibility(handle, *entry.int_param("VisibilityTimeout"));
+        if (status.is_ok()) handles.push_back(*entry.string_param("ReceiptHandle"));
+        if (status.is_ok() && !is_delete) {
+          status = queue->change_visibility(handles.back(), *entry.int_param("VisibilityTimeout"));
         }
+        statuses.push_back(std::move(status));
+      }
+      if (is_delete) {
+        std::vector<Status> deleted =
+            queue->delete_messages(std::vector<std::string_view>(handles.begin(), handles.end()));
+        auto next = deleted.begin();
+        for (Status& status : statuses) {
+          if (status.is_ok()) status = std::move(*next++);
+        }
+      }
+      Value successful = Value::list();
+      Value failed = Value::list();
+      for (size_t i = 0; i < entries.size(); ++i) {
+        const std::string id = *entries[i].string_param("Id");
+        Status status = std::move(statuses[i]);
         if (is_delete && !status.is_ok() &&
             protocol::error_from_status(status).code == ErrorCode::kInvalidParameterValue) {
           // An expired FIFO handle: InvalidParameterValue to DeleteMessage, but SQS reports
