@@ -360,6 +360,32 @@ void KafkaClient::delete_group(const std::string& group) const {
   if (!failure.empty()) fail("DeleteGroups of '" + group + "'", failure);
 }
 
+namespace {
+
+// The partitions of the one group a group admin request named, or null with *failure set to
+// the group's error (and, when `partition_errors_fail`, to the first partition's error).
+const rd_kafka_topic_partition_list_t* group_partitions(const rd_kafka_group_result_t** results,
+                                                        size_t count, bool partition_errors_fail,
+                                                        std::string* failure) {
+  if (count != 1) return nullptr;
+  if (const rd_kafka_error_t* error = rd_kafka_group_result_error(results[0])) {
+    *failure = rd_kafka_error_string(error);
+    return nullptr;
+  }
+  const rd_kafka_topic_partition_list_t* partitions = rd_kafka_group_result_partitions(results[0]);
+  for (int i = 0; partition_errors_fail && partitions != nullptr && i < partitions->cnt; ++i) {
+    const rd_kafka_topic_partition_t& partition = partitions->elems[i];
+    if (partition.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      *failure = std::string(partition.topic) + "/" + std::to_string(partition.partition) + ": " +
+                 rd_kafka_err2name(partition.err);
+      return nullptr;
+    }
+  }
+  return partitions;
+}
+
+}  // namespace
+
 PartitionOffsets KafkaClient::committed_offsets(const std::string& group) const {
   // Every partition of every topic, named: librdkafka 2.0's "all partitions" form (a null
   // list) came back empty from brokers that answer kafka-python's null list fine.
@@ -382,10 +408,8 @@ PartitionOffsets KafkaClient::committed_offsets(const std::string& group) const 
       rd_kafka_event_ListConsumerGroupOffsets_result(event), &count);
   PartitionOffsets offsets;
   std::string failure;
-  if (count == 1 && rd_kafka_group_result_error(results[0]) != nullptr) {
-    failure = rd_kafka_error_string(rd_kafka_group_result_error(results[0]));
-  } else if (count == 1) {
-    offsets = to_offsets(rd_kafka_group_result_partitions(results[0]));
+  if (const auto* partitions = group_partitions(results, count, false, &failure)) {
+    offsets = to_offsets(partitions);
   }
   rd_kafka_event_destroy(event);
   if (!failure.empty()) fail("OffsetFetch of '" + group + "'", failure);
@@ -413,19 +437,7 @@ void KafkaClient::commit_group_offsets(const std::string& group,
   const rd_kafka_group_result_t** results = rd_kafka_AlterConsumerGroupOffsets_result_groups(
       rd_kafka_event_AlterConsumerGroupOffsets_result(event), &count);
   std::string failure;
-  if (count == 1 && rd_kafka_group_result_error(results[0]) != nullptr) {
-    failure = rd_kafka_error_string(rd_kafka_group_result_error(results[0]));
-  } else if (count == 1) {
-    const auto* partitions = rd_kafka_group_result_partitions(results[0]);
-    for (int i = 0; partitions != nullptr && i < partitions->cnt; ++i) {
-      if (partitions->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        failure = std::string(partitions->elems[i].topic) + "/" +
-                  std::to_string(partitions->elems[i].partition) + ": " +
-                  rd_kafka_err2name(partitions->elems[i].err);
-        break;
-      }
-    }
-  }
+  group_partitions(results, count, true, &failure);
   rd_kafka_event_destroy(event);
   if (!failure.empty()) fail("OffsetCommit of '" + group + "'", failure);
 }

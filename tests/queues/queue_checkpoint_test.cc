@@ -25,14 +25,7 @@ class QueueCheckpointTest : public QueueTestBase, public ::testing::WithParamInt
   }
 
   std::shared_ptr<Queue> restart(const std::string& name) {
-    if (GetParam()) {
-      crash_and_reopen();
-    } else {
-      close_and_reopen();
-    }
-    auto queue = manager_->get_queue(name);
-    EXPECT_TRUE(queue.is_ok()) << queue.status().to_string();
-    return queue.is_ok() ? *queue : nullptr;
+    return restart_queue(name, GetParam());
   }
 };
 

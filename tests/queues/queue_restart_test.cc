@@ -13,14 +13,7 @@ class QueueRestartTest : public QueueTestBase, public ::testing::WithParamInterf
   // Reopens the manager: after a clean close, or from a copy of the directory taken while the
   // manager was running (nothing flushed or marked clean beyond what each call made durable).
   std::shared_ptr<Queue> restart(const std::string& name) {
-    if (GetParam()) {
-      crash_and_reopen();
-    } else {
-      close_and_reopen();
-    }
-    auto queue = manager_->get_queue(name);
-    EXPECT_TRUE(queue.is_ok()) << queue.status().to_string();
-    return queue.is_ok() ? *queue : nullptr;
+    return restart_queue(name, GetParam());
   }
 };
 

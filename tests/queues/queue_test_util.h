@@ -98,6 +98,18 @@ class QueueTestBase : public ::testing::Test {
     manager_ = open_manager(dir_);
   }
 
+  // Restarts the manager, by a crash or a clean close, and returns queue `name` from it.
+  std::shared_ptr<Queue> restart_queue(const std::string& name, bool crash) {
+    if (crash) {
+      crash_and_reopen();
+    } else {
+      close_and_reopen();
+    }
+    auto queue = manager_->get_queue(name);
+    EXPECT_TRUE(queue.is_ok()) << queue.status().to_string();
+    return queue.is_ok() ? *queue : nullptr;
+  }
+
   // Files named *.log in `dir` (the segments of a partition log).
   static size_t segment_files(const std::filesystem::path& dir) {
     size_t count = 0;
