@@ -1,7 +1,6 @@
 // NATS JetStream driver: a file-storage work-queue stream (one replica) on one subject;
-// producers publish asynchronously (libnats bounds what is in flight and flush waits for the
-// acknowledgements); consumers share one durable pull consumer with explicit acks, the
-// JetStream form of competing consumers.
+// producers publish with up to 1,000 acknowledgements outstanding; consumers
+// share one durable pull consumer with explicit acks, the JetStream form of competing consumers.
 #include <nats/nats.h>
 
 #include <atomic>
@@ -27,16 +26,10 @@ Status nats_error(const std::string& what, natsStatus status, jsErrCode code = j
 struct Connection {
   natsConnection* nc = nullptr;
   jsCtx* js = nullptr;
-  std::atomic<int64_t> publish_errors{0};
 
   ~Connection() {
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
-  }
-
-  static void on_publish_error(jsCtx*, jsPubAckErr* error, void* closure) {
-    ++static_cast<Connection*>(closure)->publish_errors;
-    (void)error;
   }
 
   Status open(const std::string& url) {
@@ -45,10 +38,6 @@ struct Connection {
     }
     jsOptions options;
     jsOptions_Init(&options);
-    options.PublishAsync.MaxPending = 1000;
-    options.PublishAsync.ErrHandler = on_publish_error;
-    options.PublishAsync.ErrHandlerClosure = this;
-    options.PublishAsync.StallWait = 1000;
     if (natsStatus s = natsConnection_JetStream(&js, nc, &options); s != NATS_OK) {
       return nats_error("JetStream context", s);
     }
@@ -56,43 +45,65 @@ struct Connection {
   }
 };
 
+// Publishes as JetStream's async publish does on the wire (a request with a reply inbox per
+// message, the stream answering each with a PubAck), reading the acknowledgements itself
+// after every kWindow messages: libnats 3.4.1's js_PublishAsync corrupted the heap in our
+// runs with several publishing connections.
 class JetStreamProducer final : public Producer {
  public:
   JetStreamProducer(std::unique_ptr<Connection> connection, std::string subject)
       : connection_(std::move(connection)), subject_(std::move(subject)) {}
-
-  Status send(const std::vector<std::string>& payloads) override {
-    for (const std::string& payload : payloads) {
-      natsStatus s;
-      // NATS_TIMEOUT: MaxPending publishes were in flight for all of StallWait; try again.
-      while ((s = js_PublishAsync(connection_->js, subject_.c_str(), payload.data(),
-                                  static_cast<int>(payload.size()), nullptr)) == NATS_TIMEOUT) {
-      }
-      if (s != NATS_OK) return nats_error("publish", s);
-    }
-    return check();
+  ~JetStreamProducer() override {
+    natsSubscription_Destroy(acks_);
+    natsInbox_Destroy(inbox_);
   }
 
-  Status flush() override {
-    jsPubOptions options;
-    jsPubOptions_Init(&options);
-    options.MaxWait = 60'000;
-    if (natsStatus s = js_PublishAsyncComplete(connection_->js, &options); s != NATS_OK) {
-      return nats_error("publish complete", s);
-    }
-    return check();
-  }
-
- private:
-  Status check() const {
-    if (connection_->publish_errors > 0) {
-      return Status::io_error(std::to_string(connection_->publish_errors.load()) +
-                              " asynchronous publishes failed");
+  Status open() {
+    if (natsStatus s = natsInbox_Create(&inbox_); s != NATS_OK) return nats_error("inbox", s);
+    if (natsStatus s = natsConnection_SubscribeSync(&acks_, connection_->nc, inbox_);
+        s != NATS_OK) {
+      return nats_error("subscribe to the inbox", s);
     }
     return Status::ok();
   }
+
+  Status send(const std::vector<std::string>& payloads) override {
+    for (const std::string& payload : payloads) {
+      if (natsStatus s =
+              natsConnection_PublishRequest(connection_->nc, subject_.c_str(), inbox_,
+                                            payload.data(), static_cast<int>(payload.size()));
+          s != NATS_OK) {
+        return nats_error("publish", s);
+      }
+    }
+    in_flight_ += static_cast<int64_t>(payloads.size());
+    if (in_flight_ >= kWindow) return flush();
+    return Status::ok();
+  }
+
+  Status flush() override {
+    for (; in_flight_ > 0; --in_flight_) {
+      natsMsg* ack = nullptr;
+      if (natsStatus s = natsSubscription_NextMsg(&ack, acks_, 60'000); s != NATS_OK) {
+        return nats_error("publish acknowledgement", s);
+      }
+      const std::string_view reply(natsMsg_GetData(ack),
+                                   static_cast<size_t>(natsMsg_GetDataLength(ack)));
+      const bool failed = reply.find("\"error\"") != std::string_view::npos;
+      const std::string text(reply);
+      natsMsg_Destroy(ack);
+      if (failed) return Status::io_error("publish: " + text);
+    }
+    return Status::ok();
+  }
+
+ private:
+  static constexpr int64_t kWindow = 1000;
   std::unique_ptr<Connection> connection_;
   std::string subject_;
+  natsInbox* inbox_ = nullptr;
+  natsSubscription* acks_ = nullptr;
+  int64_t in_flight_ = 0;
 };
 
 class JetStreamConsumer final : public Consumer {
@@ -102,21 +113,19 @@ class JetStreamConsumer final : public Consumer {
   ~JetStreamConsumer() override { natsSubscription_Destroy(subscription_); }
 
   Status poll(int timeout_ms, const std::function<void(std::string_view)>& on_message) override {
-    natsMsgList list{};
-    jsErrCode code{};
-    const natsStatus s = natsSubscription_Fetch(&list, subscription_, 256, timeout_ms, &code);
-    if (s == NATS_TIMEOUT) return Status::ok();
-    if (s != NATS_OK) return nats_error("fetch", s, code);
-    Status status = Status::ok();
-    for (int i = 0; i < list.Count; ++i) {
-      natsMsg* message = list.Msgs[i];
+    // The first message may take the whole timeout; the rest are taken while they arrive.
+    for (int i = 0; i < 500; ++i) {
+      natsMsg* message = nullptr;
+      const natsStatus s =
+          natsSubscription_NextMsg(&message, subscription_, i == 0 ? timeout_ms : 1);
+      if (s == NATS_TIMEOUT) break;
+      if (s != NATS_OK) return nats_error("next message", s);
       on_message({natsMsg_GetData(message), static_cast<size_t>(natsMsg_GetDataLength(message))});
-      if (natsStatus a = natsMsg_Ack(message, nullptr); a != NATS_OK && status.is_ok()) {
-        status = nats_error("ack", a);
-      }
+      const natsStatus acked = natsMsg_Ack(message, nullptr);
+      natsMsg_Destroy(message);
+      if (acked != NATS_OK) return nats_error("ack", acked);
     }
-    natsMsgList_Destroy(&list);
-    return status;
+    return Status::ok();
   }
 
  private:
@@ -135,6 +144,10 @@ class JetStreamDriver final : public Driver {
         "loadgen-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
     subject_ = stream_ + ".messages";
     durable_ = "consumers";
+    deliver_ = stream_ + ".deliver";
+    // The library initialises itself on first use, which is not safe when the producer and
+    // consumer threads all connect at once: initialise it here, before they start.
+    if (natsStatus s = nats_Open(-1); s != NATS_OK) return nats_error("nats_Open", s);
     admin_ = std::make_unique<Connection>();
     SLUICE_RETURN_IF_ERROR(admin_->open(url_));
     jsStreamConfig stream;
@@ -156,6 +169,8 @@ class JetStreamDriver final : public Driver {
     consumer.Durable = durable_.c_str();
     consumer.AckPolicy = js_AckExplicit;
     consumer.MaxAckPending = 20'000;
+    consumer.DeliverSubject = deliver_.c_str();
+    consumer.DeliverGroup = durable_.c_str();
     jsConsumerInfo* consumer_info = nullptr;
     if (natsStatus s =
             js_AddConsumer(&consumer_info, admin_->js, stream_.c_str(), &consumer, nullptr, &code);
@@ -169,7 +184,9 @@ class JetStreamDriver final : public Driver {
   Result<std::unique_ptr<Producer>> producer(int) override {
     auto connection = std::make_unique<Connection>();
     SLUICE_RETURN_IF_ERROR(connection->open(url_));
-    return std::unique_ptr<Producer>(new JetStreamProducer(std::move(connection), subject_));
+    auto producer = std::make_unique<JetStreamProducer>(std::move(connection), subject_);
+    SLUICE_RETURN_IF_ERROR(producer->open());
+    return std::unique_ptr<Producer>(std::move(producer));
   }
 
   Result<std::unique_ptr<Consumer>> consumer(int) override {
@@ -179,13 +196,17 @@ class JetStreamDriver final : public Driver {
     jsSubOptions_Init(&options);
     options.Stream = stream_.c_str();
     options.Consumer = durable_.c_str();
+    options.Queue = durable_.c_str();
+    options.ManualAck = true;
     natsSubscription* subscription = nullptr;
     jsErrCode code{};
-    if (natsStatus s = js_PullSubscribe(&subscription, connection->js, subject_.c_str(),
-                                        durable_.c_str(), nullptr, &options, &code);
+    if (natsStatus s = js_SubscribeSync(&subscription, connection->js, subject_.c_str(), nullptr,
+                                        &options, &code);
         s != NATS_OK) {
-      return nats_error("pull subscribe", s, code);
+      return nats_error("queue subscribe", s, code);
     }
+    // MaxAckPending bounds what the server pushes; the client need not drop any.
+    natsSubscription_SetPendingLimits(subscription, -1, -1);
     return std::unique_ptr<Consumer>(new JetStreamConsumer(std::move(connection), subscription));
   }
 
@@ -199,6 +220,7 @@ class JetStreamDriver final : public Driver {
   std::string stream_;
   std::string subject_;
   std::string durable_;
+  std::string deliver_;
   std::unique_ptr<Connection> admin_;
 };
 
