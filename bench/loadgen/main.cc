@@ -58,9 +58,6 @@ int main(int argc, char** argv) {
   app.add_option("--duration", options.duration_s, "Seconds measured")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("--drain", options.drain_s, "Seconds the consumers get to catch up")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
   app.add_option("--acks", acks, "kafka: librdkafka acks")
       ->check(CLI::IsMember({"1", "all"}))
       ->capture_default_str();
@@ -91,6 +88,7 @@ int main(int argc, char** argv) {
       {"duration_s", options.duration_s},
       {"sent", result->sent},
       {"received", result->received},
+      {"backlog", result->backlog},
       {"send_msg_per_s", result->send_rate},
       {"msg_per_s", result->receive_rate},
       {"mb_per_s", result->megabytes_per_second},

@@ -48,10 +48,11 @@ struct Run {
   std::atomic<int64_t> start_ns{0};
   int64_t warm_end_ns = 0;
   int64_t end_ns = 0;
-  std::atomic<bool> stop_consumers{false};
   std::atomic<bool> failed{false};
-  std::atomic<int64_t> sent{0};
-  std::atomic<int64_t> received{0};
+  std::atomic<int64_t> sent{0};      // in the window
+  std::atomic<int64_t> received{0};  // in the window
+  std::atomic<int64_t> sent_total{0};
+  std::atomic<int64_t> received_total{0};
   std::mutex mu;
   std::string error;
   LatencyHistogram histogram;
@@ -92,7 +93,6 @@ void produce(Run& run, int index) {
   std::vector<std::string> batch;
   const std::string blank(static_cast<size_t>(options.message_size), 'x');
   int64_t stamped = 0;
-  int64_t in_window = 0;
   while (!run.failed) {
     const int64_t now = now_ns();
     if (now >= run.end_ns) break;
@@ -113,19 +113,18 @@ void produce(Run& run, int index) {
               ? start + static_cast<int64_t>(static_cast<double>(stamped + i) * interval_ns)
               : now;
       write_stamp(batch[static_cast<size_t>(i)], stamp);
-      if (run.in_window(stamp)) ++in_window;
     }
     if (Status status = (*producer)->send(batch); !status.is_ok()) {
       run.fail("send: " + status.message());
       return;
     }
     stamped += count;
+    run.sent_total += count;
+    if (run.in_window(now)) run.sent += count;
   }
   if (Status status = (*producer)->flush(); !status.is_ok()) {
     run.fail("flush: " + status.message());
-    return;
   }
-  run.sent += in_window;
 }
 
 void consume(Run& run, int index) {
@@ -138,20 +137,24 @@ void consume(Run& run, int index) {
   if (!run.wait_for_start()) return;
   LatencyHistogram histogram;
   int64_t received = 0;
+  int64_t received_total = 0;
   const auto on_message = [&](std::string_view payload) {
     const int64_t stamp = read_stamp(payload);
-    if (!run.in_window(stamp)) return;
-    histogram.record(now_ns() - stamp);
+    if (stamp < 0) return;  // not ours
+    ++received_total;
+    const int64_t now = now_ns();
+    if (!run.in_window(now)) return;
+    histogram.record(now - stamp);
     ++received;
   };
-  while (!run.stop_consumers && !run.failed) {
-    const int64_t before = received;
+  while (now_ns() < run.end_ns && !run.failed) {
     if (Status status = (*consumer)->poll(100, on_message); !status.is_ok()) {
       run.fail("poll: " + status.message());
       break;
     }
-    run.received += received - before;
   }
+  run.received += received;
+  run.received_total += received_total;
   std::lock_guard lock(run.mu);
   run.histogram.merge(histogram);
 }
@@ -180,12 +183,6 @@ Result<WorkloadResult> run_workload(Driver& driver, const WorkloadOptions& optio
   run.end_ns = run.warm_end_ns + static_cast<int64_t>(options.duration_s * 1e9);
   run.start_ns = start;
   for (auto& producer : producers) producer.join();
-  const auto drain_deadline =
-      Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(options.drain_s * 1000));
-  while (!run.failed && run.received < run.sent && Clock::now() < drain_deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  run.stop_consumers = true;
   for (auto& consumer : consumers) consumer.join();
   driver.teardown();
   if (run.failed) return Status::io_error(run.error);
@@ -193,6 +190,7 @@ Result<WorkloadResult> run_workload(Driver& driver, const WorkloadOptions& optio
   WorkloadResult result;
   result.sent = run.sent;
   result.received = run.received;
+  result.backlog = std::max<int64_t>(0, run.sent_total - run.received_total);
   result.send_rate = static_cast<double>(result.sent) / options.duration_s;
   result.receive_rate = static_cast<double>(result.received) / options.duration_s;
   result.megabytes_per_second = result.receive_rate * options.message_size / 1e6;

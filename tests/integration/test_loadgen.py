@@ -25,8 +25,7 @@ def measure(*args):
 
 def check_end_to_end(result, at_least):
     assert result["sent"] >= at_least, result
-    # Every message stamped in the measured window came back within the drain time.
-    assert result["received"] == result["sent"], result
+    assert result["received"] >= at_least, result
     assert result["msg_per_s"] > 0 and result["mb_per_s"] > 0
     assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["p999_ms"] <= result["max_ms"]
     quantiles = [ms for _, ms in result["percentiles_ms"]]
@@ -37,10 +36,14 @@ def check_end_to_end(result, at_least):
 def test_fixed_rate_round_trip(broker, system):
     address = broker.bootstrap if system == "kafka" else broker.sqs_endpoint
     result = measure("--system", system, "--address", address, "--size", "200",
-                     "--rate", "1000", "--warmup", "0.5", "--duration", "2", "--drain", "20")
-    # 1,000 msg/s for 2 s; a loaded machine may stamp a little less before the window shuts.
-    check_end_to_end(result, at_least=1500)
-    assert result["sent"] <= 2100
+                     "--rate", "500", "--warmup", "1", "--duration", "3")
+    # 500 msg/s for 3 s, well below what either API takes on a loaded machine: the consumer
+    # keeps up. The window may also receive what the warm-up left queued, never more than
+    # was sent in all (1 + 3 s at 500 msg/s).
+    check_end_to_end(result, at_least=1200)
+    assert result["sent"] <= 1510, result
+    assert result["received"] <= 2010, result
+    assert result["backlog"] < 500, result
 
 
 @pytest.mark.parametrize("system", ["kafka", "sqs"])
@@ -48,7 +51,7 @@ def test_max_rate_with_several_producers_and_consumers(broker, system):
     address = broker.bootstrap if system == "kafka" else broker.sqs_endpoint
     result = measure("--system", system, "--address", address, "--size", "100",
                      "--producers", "2", "--consumers", "2", "--warmup", "0.5",
-                     "--duration", "2", "--drain", "30")
+                     "--duration", "2")
     check_end_to_end(result, at_least=100)
 
 
