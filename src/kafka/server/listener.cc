@@ -116,8 +116,9 @@ asio::awaitable<bool> KafkaListener::serve_one(tcp::socket& socket, const std::s
                             peer, size, options_.max_request_bytes);
     co_return false;
   }
-  // An idle connection should not pin a huge buffer: keep at most 4 MiB between requests.
-  constexpr size_t kKeptCapacity = size_t{4} << 20;
+  // An idle connection should not pin a huge buffer: keep what a producer's request needs
+  // at librdkafka's defaults (message.max.bytes and batch.size are 1,000,000), no more.
+  constexpr size_t kKeptCapacity = size_t{1} << 20;
   if (frame.capacity() > kKeptCapacity && static_cast<size_t>(size) <= kKeptCapacity) {
     std::string().swap(frame);
   }
