@@ -87,8 +87,12 @@ asio::awaitable<void> KafkaListener::serve(std::shared_ptr<tcp::socket> socket) 
     // Reused across requests: a fresh zero-filled buffer per produce request (up to a MiB)
     // cost page faults, zeroing and madvise at every request (bench/RESULTS.md, profile).
     std::string frame;
+    // Past this, the buffer is released after the request, so that an idle connection pins
+    // at most what a producer's request needs at librdkafka's defaults (1,000,000 bytes).
+    constexpr size_t kKeptCapacity = size_t{1} << 20;
     while (true) {
       const bool keep_open = co_await serve_one(*socket, peer, frame);
+      if (frame.capacity() > kKeptCapacity) std::string().swap(frame);
       // A draining listener closes each connection once its request has been answered.
       if (!keep_open || draining_.load()) break;
     }
@@ -115,12 +119,6 @@ asio::awaitable<bool> KafkaListener::serve_one(tcp::socket& socket, const std::s
     log::get("kafka")->warn("closing connection peer={} reason=\"frame size {} outside [8, {}]\"",
                             peer, size, options_.max_request_bytes);
     co_return false;
-  }
-  // An idle connection should not pin a huge buffer: keep what a producer's request needs
-  // at librdkafka's defaults (message.max.bytes and batch.size are 1,000,000), no more.
-  constexpr size_t kKeptCapacity = size_t{1} << 20;
-  if (frame.capacity() > kKeptCapacity && static_cast<size_t>(size) <= kKeptCapacity) {
-    std::string().swap(frame);
   }
   frame.resize(static_cast<size_t>(size));  // zero-fills only growth beyond the last size
   co_await asio::async_read(socket, asio::buffer(frame), asio::use_awaitable);
