@@ -21,7 +21,8 @@ DEB_PACKAGES := \
 	kcat python3-pytest python3-confluent-kafka python3-kafka \
 	python3-snappy python3-lz4 python3-zstandard librdkafka-dev \
 	libssl-dev nodejs \
-	awscli python3-boto3
+	awscli python3-boto3 \
+	libnats-dev librabbitmq-dev libhiredis-dev gnuplot-nox
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSLUICE_WERROR=ON
 

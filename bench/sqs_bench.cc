@@ -24,10 +24,6 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
@@ -36,11 +32,10 @@
 #include <thread>
 #include <vector>
 
+#include "sqs_client.h"
+
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = boost::asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
@@ -63,52 +58,8 @@ int64_t now_ns() {
       .count();
 }
 
-// One keep-alive HTTP/1.1 connection speaking SQS JSON 1.0.
-class Client {
- public:
-  Client(const std::string& host, const std::string& port) : host_(host + ":" + port) {
-    tcp::resolver resolver(io_);
-    stream_.connect(resolver.resolve(host, port));
-    stream_.socket().set_option(tcp::no_delay(true));
-  }
-
-  json call(const std::string& action, const json& input) {
-    http::request<http::string_body> request{http::verb::post, "/", 11};
-    request.set(http::field::host, host_);
-    request.set(http::field::content_type, "application/x-amz-json-1.0");
-    request.set("X-Amz-Target", "AmazonSQS." + action);
-    request.keep_alive(true);
-    request.body() = input.dump();
-    request.prepare_payload();
-    http::write(stream_, request);
-    http::response<http::string_body> response;
-    http::read(stream_, buffer_, response);
-    if (response.result_int() != 200) {
-      die(action + " failed: HTTP " + std::to_string(response.result_int()) + " " +
-          response.body());
-    }
-    return json::parse(response.body());
-  }
-
- private:
-  boost::asio::io_context io_;
-  beast::tcp_stream stream_{io_};
-  beast::flat_buffer buffer_;
-  std::string host_;
-};
-
-struct Endpoint {
-  std::string host;
-  std::string port;
-};
-
-Endpoint parse_endpoint(std::string text) {
-  if (text.starts_with("http://")) text = text.substr(7);
-  while (!text.empty() && text.back() == '/') text.pop_back();
-  const size_t colon = text.rfind(':');
-  if (colon == std::string::npos) return {text, "80"};
-  return {text.substr(0, colon), text.substr(colon + 1)};
-}
+using Client = sluice::bench::SqsClient;
+using Endpoint = sluice::bench::SqsEndpoint;
 
 // A body of `size` bytes starting with the send time: "<20-digit ns>:" then padding.
 std::string make_body(int size) {
@@ -152,8 +103,12 @@ double run_workers(const Endpoint& endpoint, int workers, int64_t total, Work wo
   for (int i = 0; i < workers; ++i) {
     const int64_t count = total / workers + (i < total % workers ? 1 : 0);
     threads.emplace_back([&, count] {
-      Client client(endpoint.host, endpoint.port);
-      work(client, count);
+      try {
+        Client client(endpoint);
+        work(client, count);
+      } catch (const std::exception& error) {
+        die(error.what());
+      }
     });
   }
   for (auto& thread : threads) thread.join();
@@ -243,11 +198,11 @@ int main(int argc, char** argv) {
   app.add_option("--queue", options.queue, "Queue name (default: sqs-bench-<pid>)");
   CLI11_PARSE(app, argc, argv);
   if (options.queue.empty()) options.queue = "sqs-bench-" + std::to_string(::getpid());
-  const Endpoint endpoint = parse_endpoint(options.endpoint);
+  const Endpoint endpoint = sluice::bench::parse_sqs_endpoint(options.endpoint);
 
   std::string url;
   try {
-    Client setup(endpoint.host, endpoint.port);
+    Client setup(endpoint);
     url = setup.call("CreateQueue", {{"QueueName", options.queue}})["QueueUrl"];
   } catch (const std::exception& error) {
     die(std::string("cannot reach ") + options.endpoint + ": " + error.what());
@@ -298,7 +253,7 @@ int main(int argc, char** argv) {
     report("end-to-end", n, static_cast<double>(done_ns.load() - started) / 1e9);
     latencies.print();
   }
-  Client cleanup(endpoint.host, endpoint.port);
+  Client cleanup(endpoint);
   cleanup.call("DeleteQueue", {{"QueueUrl", url}});
   return 0;
 }

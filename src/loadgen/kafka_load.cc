@@ -2,7 +2,6 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -21,26 +20,22 @@ int64_t now_ns() {
       .count();
 }
 
+// A histogram shared by the threads that record into it (librdkafka calls delivery reports
+// from whichever producer thread polls).
 class Latencies {
  public:
   void add(int64_t ns) {
     std::lock_guard lock(mu_);
-    ns_.push_back(ns);
+    histogram_.record(ns);
   }
   LatencySummary summary() {
     std::lock_guard lock(mu_);
-    std::sort(ns_.begin(), ns_.end());
-    auto at = [this](double p) {
-      if (ns_.empty()) return 0.0;
-      const size_t index = std::min(ns_.size() - 1, static_cast<size_t>(p * ns_.size()));
-      return static_cast<double>(ns_[index]) / 1e6;
-    };
-    return {at(0.5), at(0.99), at(0.999), at(1.0)};
+    return histogram_.summary();
   }
 
  private:
   std::mutex mu_;
-  std::vector<int64_t> ns_;
+  LatencyHistogram histogram_;
 };
 
 // What the producers, the consumer and the delivery callbacks of one run share.

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "loadgen/latency_histogram.h"
 
 namespace sluice::loadgen {
 
@@ -27,13 +28,6 @@ struct KafkaLoadOptions {
   // stalled broker shows in the latency instead of silently slowing the sender (coordinated
   // omission).
   double rate = 0;
-};
-
-struct LatencySummary {
-  double p50_ms = 0;
-  double p99_ms = 0;
-  double p999_ms = 0;
-  double max_ms = 0;
 };
 
 struct KafkaLoadProgress {

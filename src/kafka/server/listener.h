@@ -70,7 +70,9 @@ class KafkaListener {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(std::shared_ptr<asio::ip::tcp::socket> socket);
   // Reads and answers one request; false when the connection should close.
-  asio::awaitable<bool> serve_one(asio::ip::tcp::socket& socket, const std::string& peer);
+  // `frame` is the connection's request buffer, reused from one request to the next.
+  asio::awaitable<bool> serve_one(asio::ip::tcp::socket& socket, const std::string& peer,
+                                  std::string& frame);
 
   asio::io_context& io_;
   RequestDispatcher& dispatcher_;
