@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "bench/loadgen/drivers.h"
+#include "loadgen/kafka_load.h"
 #include "loadgen/workload.h"
 
 namespace sluice::loadgen {
@@ -133,33 +134,7 @@ class KafkaDriver final : public Driver {
     consumers_ = options.consumers;
     topic_ =
         "loadgen-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
-    SLUICE_ASSIGN_OR_RETURN(rd_kafka_t * admin, make_client(RD_KAFKA_PRODUCER, bootstrap_, {}));
-    char error[512];
-    rd_kafka_NewTopic_t* topic =
-        rd_kafka_NewTopic_new(topic_.c_str(), partitions_, 1, error, sizeof(error));
-    rd_kafka_queue_t* queue = rd_kafka_queue_new(admin);
-    rd_kafka_CreateTopics(admin, &topic, 1, nullptr, queue);
-    rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30'000);
-    std::string failure;
-    if (event == nullptr) {
-      failure = "no answer";
-    } else if (rd_kafka_event_error(event)) {
-      failure = rd_kafka_event_error_string(event);
-    } else {
-      size_t count = 0;
-      const auto* results =
-          rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
-      if (count != 1) failure = "no result";
-      if (count == 1 && rd_kafka_topic_result_error(results[0])) {
-        failure = rd_kafka_topic_result_error_string(results[0]);
-      }
-    }
-    if (event != nullptr) rd_kafka_event_destroy(event);
-    rd_kafka_NewTopic_destroy(topic);
-    rd_kafka_queue_destroy(queue);
-    rd_kafka_destroy(admin);
-    if (!failure.empty()) return Status::io_error("CreateTopics at " + bootstrap_ + ": " + failure);
-    return Status::ok();
+    return create_kafka_topic(bootstrap_, topic_, partitions_);
   }
 
   Result<std::unique_ptr<Producer>> producer(int) override {

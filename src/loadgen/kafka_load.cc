@@ -72,38 +72,6 @@ rd_kafka_conf_t* make_config(Run& run, const std::vector<std::pair<std::string, 
   return conf;
 }
 
-Status create_topic(Run& run) {
-  char error[512];
-  rd_kafka_t* admin = rd_kafka_new(RD_KAFKA_PRODUCER, make_config(run, {}), error, sizeof(error));
-  if (admin == nullptr) return Status::invalid_argument(error);
-  rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(
-      run.options.topic.c_str(), run.options.partitions, 1, error, sizeof(error));
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(admin);
-  rd_kafka_CreateTopics(admin, &topic, 1, nullptr, queue);
-  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30'000);
-  std::string failure;
-  if (event == nullptr || rd_kafka_event_error(event)) {
-    failure = event == nullptr ? "no answer" : rd_kafka_event_error_string(event);
-  } else {
-    size_t count = 0;
-    const auto* results =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
-    if (count != 1) failure = "no result";
-    if (count == 1 && rd_kafka_topic_result_error(results[0])) {
-      failure = rd_kafka_topic_result_error_string(results[0]);
-    }
-  }
-  if (event != nullptr) rd_kafka_event_destroy(event);
-  rd_kafka_NewTopic_destroy(topic);
-  rd_kafka_queue_destroy(queue);
-  rd_kafka_destroy(admin);
-  if (!failure.empty()) {
-    return Status::io_error("CreateTopics '" + run.options.topic + "' at " + run.options.bootstrap +
-                            ": " + failure);
-  }
-  return Status::ok();
-}
-
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   auto& run = *static_cast<Run*>(opaque);
   if (message->err) {
@@ -207,7 +175,8 @@ Result<KafkaLoadResult> run_kafka_load(
   if (options.producers < 1) return Status::invalid_argument("no producers");
   if (options.topic.empty()) options.topic = "kafka-load-" + std::to_string(now_ns());
   Run run{options};
-  SLUICE_RETURN_IF_ERROR(create_topic(run));
+  SLUICE_RETURN_IF_ERROR(
+      create_kafka_topic(run.options.bootstrap, run.options.topic, run.options.partitions));
 
   std::thread consumer(consume, std::ref(run));
   while (!run.consumer_ready) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -249,6 +218,47 @@ Result<KafkaLoadResult> run_kafka_load(
   result.ack = run.ack_latency.summary();
   result.end_to_end = run.end_to_end.summary();
   return result;
+}
+
+Status create_kafka_topic(const std::string& bootstrap, const std::string& topic_name,
+                          int partitions) {
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof(error)) !=
+      RD_KAFKA_CONF_OK) {
+    rd_kafka_conf_destroy(conf);
+    return Status::invalid_argument(error);
+  }
+  rd_kafka_t* admin = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof(error));
+  if (admin == nullptr) {
+    rd_kafka_conf_destroy(conf);  // still ours when rd_kafka_new fails
+    return Status::invalid_argument(error);
+  }
+  rd_kafka_NewTopic_t* topic =
+      rd_kafka_NewTopic_new(topic_name.c_str(), partitions, 1, error, sizeof(error));
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(admin);
+  rd_kafka_CreateTopics(admin, &topic, 1, nullptr, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30'000);
+  std::string failure;
+  if (event == nullptr || rd_kafka_event_error(event)) {
+    failure = event == nullptr ? "no answer" : rd_kafka_event_error_string(event);
+  } else {
+    size_t count = 0;
+    const auto* results =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
+    if (count != 1) failure = "no result";
+    if (count == 1 && rd_kafka_topic_result_error(results[0])) {
+      failure = rd_kafka_topic_result_error_string(results[0]);
+    }
+  }
+  if (event != nullptr) rd_kafka_event_destroy(event);
+  rd_kafka_NewTopic_destroy(topic);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_destroy(admin);
+  if (!failure.empty()) {
+    return Status::io_error("CreateTopics '" + topic_name + "' at " + bootstrap + ": " + failure);
+  }
+  return Status::ok();
 }
 
 }  // namespace sluice::loadgen

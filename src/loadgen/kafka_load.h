@@ -53,4 +53,8 @@ struct KafkaLoadResult {
 Result<KafkaLoadResult> run_kafka_load(
     KafkaLoadOptions options, const std::function<void(const KafkaLoadProgress&)>& progress = {});
 
+// Creates `topic` with `partitions` partitions (replication factor 1) through librdkafka's
+// admin API at `bootstrap`: for the loaders here and the Kafka driver of bench/loadgen.
+Status create_kafka_topic(const std::string& bootstrap, const std::string& topic, int partitions);
+
 }  // namespace sluice::loadgen
