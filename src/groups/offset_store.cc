@@ -1,6 +1,7 @@
 #include "groups/offset_store.h"
 
 #include "common/coding.h"
+#include "storage/batch_reader.h"
 #include "storage/record_batch_builder.h"
 #include "storage/record_reader.h"
 
@@ -67,15 +68,8 @@ Result<std::unique_ptr<OffsetStore>> OffsetStore::open(const std::filesystem::pa
 }
 
 Status OffsetStore::replay() {
-  int64_t offset = log_->log_start_offset();
-  while (offset < log_->log_end_offset()) {
-    SLUICE_ASSIGN_OR_RETURN(auto read, log_->read(offset, storage::ReadOptions{}));
-    std::string bytes;
-    SLUICE_RETURN_IF_ERROR(read.append_to(&bytes));
-    SLUICE_ASSIGN_OR_RETURN(auto batches, storage::split_batches(bytes, INT32_MAX));
-    for (const auto& batch : batches) {
-      SLUICE_ASSIGN_OR_RETURN(auto records, storage::read_records(batch));
-      for (const auto& record : records) {
+  return storage::for_each_record(
+      *log_, log_->log_start_offset(), [this](const storage::Record& record) {
         std::string group;
         TopicPartition tp;
         if (!record.key || !decode_key(*record.key, &group, &tp)) {
@@ -91,11 +85,8 @@ Status OffsetStore::replay() {
           }
         }
         apply(group, tp, value);
-      }
-      offset = batch.last_offset() + 1;
-    }
-  }
-  return Status::ok();
+        return Status::ok();
+      });
 }
 
 void OffsetStore::apply(const std::string& group, const TopicPartition& tp,

@@ -4,30 +4,14 @@
 #include <climits>
 #include <string>
 
+#include "storage/batch_reader.h"
 #include "storage/record_batch.h"
 
 namespace sluice::queues {
 
 Status for_each_record(const storage::PartitionLog& log, int64_t from,
                        const std::function<Status(const storage::Record&)>& visit) {
-  int64_t offset = std::max(from, log.log_start_offset());
-  while (offset < log.log_end_offset()) {
-    SLUICE_ASSIGN_OR_RETURN(auto read, log.read(offset, storage::ReadOptions{}));
-    if (read.empty()) break;
-    std::string bytes;
-    SLUICE_RETURN_IF_ERROR(read.append_to(&bytes));
-    SLUICE_ASSIGN_OR_RETURN(auto batches, storage::split_batches(bytes, INT32_MAX));
-    for (const auto& batch : batches) {
-      SLUICE_ASSIGN_OR_RETURN(auto records, storage::read_records(batch));
-      for (const auto& record : records) {
-        // A batch straddling the start (the log start, or `from`) holds older records.
-        if (record.offset < offset) continue;
-        SLUICE_RETURN_IF_ERROR(visit(record));
-      }
-      offset = batch.last_offset() + 1;
-    }
-  }
-  return Status::ok();
+  return storage::for_each_record(log, from, visit);
 }
 
 Status with_record(const storage::PartitionLog& log, int64_t offset,

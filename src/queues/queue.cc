@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <random>
 
 #include "common/file.h"
@@ -16,6 +17,26 @@
 
 namespace sluice::queues {
 namespace {
+
+// Starts an operation that reports through a callback and blocks this thread until it has:
+// the blocking forms of the asynchronous operations (tests, tools, move tasks).
+template <typename T>
+T wait_for(const std::function<void(std::function<void(T)>)>& start) {
+  struct Waiter {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<T> value;
+  };
+  auto waiter = std::make_shared<Waiter>();
+  start([waiter](T value) {
+    std::lock_guard lock(waiter->mu);
+    waiter->value.emplace(std::move(value));
+    waiter->cv.notify_all();
+  });
+  std::unique_lock lock(waiter->mu);
+  waiter->cv.wait(lock, [&] { return waiter->value.has_value(); });
+  return std::move(*waiter->value);
+}
 
 using sqs::protocol::ErrorCode;
 using sqs::protocol::make_error;
@@ -317,14 +338,11 @@ Result<StoredMessage> Queue::prepare(const SendRequest& request, const QueueAttr
   return message;
 }
 
-Status Queue::append_messages(const std::vector<StoredMessage>& messages, int64_t* base_offset) {
+Result<storage::PendingAppend> Queue::write_messages(const std::vector<StoredMessage>& messages) {
   storage::RecordBatchBuilder builder(messages.front().sent_ms);
   for (const StoredMessage& message : messages) add_message_record(builder, message);
   std::string batch = builder.build();
-  SLUICE_ASSIGN_OR_RETURN(auto appended,
-                          messages_->append(std::span<char>(batch.data(), batch.size()), 0));
-  *base_offset = appended.base_offset;
-  return Status::ok();
+  return messages_->append_async(std::span<char>(batch.data(), batch.size()), 0);
 }
 
 void Queue::insert_locked(int64_t offset, const StoredMessage& message) {
@@ -353,8 +371,7 @@ Result<SendResult> Queue::send(const SendRequest& request) {
   return std::move(results.front());
 }
 
-Result<std::vector<Result<SendResult>>> Queue::send_batch(
-    const std::vector<SendRequest>& requests) {
+Status Queue::check_batch_size(const std::vector<SendRequest>& requests) {
   int64_t payload = 0;
   for (const SendRequest& request : requests) {
     payload += static_cast<int64_t>(sqs::protocol::message_size(request.body, request.attributes));
@@ -364,11 +381,22 @@ Result<std::vector<Result<SendResult>>> Queue::send_batch(
                       "Batch requests cannot be longer than " + std::to_string(kMaxBatchPayload) +
                           " bytes. You have sent " + std::to_string(payload) + " bytes.");
   }
+  return Status::ok();
+}
+
+Result<std::vector<Result<SendResult>>> Queue::send_batch(
+    const std::vector<SendRequest>& requests) {
+  SLUICE_RETURN_IF_ERROR(check_batch_size(requests));
   return send_messages(requests);
 }
 
 Result<std::vector<Result<SendResult>>> Queue::send_messages(
     const std::vector<SendRequest>& requests) {
+  return wait_for<std::vector<Result<SendResult>>>(
+      [&](SendDone done) { send_async(requests, std::move(done)); });
+}
+
+void Queue::send_async(const std::vector<SendRequest>& requests, SendDone done) {
   const int64_t now = context_.clock();
   const QueueAttributes attributes = this->attributes();
   std::vector<Result<SendResult>> results;
@@ -390,11 +418,11 @@ Result<std::vector<Result<SendResult>>> Queue::send_messages(
     accepted.push_back(std::move(*message));
     accepted_at.push_back(results.size() - 1);
   }
-  if (accepted.empty()) return results;
+  if (accepted.empty()) return done(std::move(results));
 
-  // FIFO sends hold the lock across the append: offsets then follow the order of the dedup
-  // decisions and the sequence numbers handed out. Standard sends append unlocked so that
-  // concurrent senders share fsyncs (group commit), and insert afterwards.
+  // FIFO sends hold the lock across the write (not the fdatasync): offsets then follow the
+  // order of the dedup decisions and the sequence numbers handed out, and a concurrent send
+  // of the same dedup id finds this one. Standard sends write unlocked.
   std::unique_lock lock(mu_, std::defer_lock);
   if (fifo_) {
     lock.lock();
@@ -419,33 +447,53 @@ Result<std::vector<Result<SendResult>>> Queue::send_messages(
     }
     accepted = std::move(fresh);
     accepted_at = std::move(fresh_at);
-    if (accepted.empty()) return results;
-  }
-  int64_t base = 0;
-  Status appended = append_messages(accepted, &base);
-  if (!appended.is_ok()) {
-    for (size_t at : accepted_at) results[at] = appended;
-    return results;
-  }
-  if (!lock.owns_lock()) lock.lock();
-  for (size_t i = 0; i < accepted.size(); ++i) {
-    const int64_t offset = base + static_cast<int64_t>(i);
-    if (fifo_) {
-      dedup_.add(dedup_key(accepted[i]), DedupHit{accepted[i].message_id, offset}, now);
+    if (accepted.empty()) {
+      lock.unlock();
+      return done(std::move(results));
     }
-    insert_locked(offset, accepted[i]);
   }
-  lock.unlock();
-  wake();
-  return results;
+  auto written = write_messages(accepted);
+  if (!written.is_ok()) {
+    if (lock.owns_lock()) lock.unlock();
+    for (size_t at : accepted_at) results[at] = written.status();
+    return done(std::move(results));
+  }
+  const int64_t base = written->result.base_offset;
+  if (fifo_) {
+    for (size_t i = 0; i < accepted.size(); ++i) {
+      dedup_.add(dedup_key(accepted[i]),
+                 DedupHit{accepted[i].message_id, base + static_cast<int64_t>(i)}, now);
+    }
+    lock.unlock();
+  }
+  // Inserted once durable, so that no receive hands out a message a power cut could take
+  // back. Tickets of one log complete in offset order, which keeps FIFO groups in order.
+  written->durable.then([self = this, base, accepted = std::move(accepted),
+                         accepted_at = std::move(accepted_at), results = std::move(results),
+                         done = std::move(done)](Status durable) mutable {
+    if (!durable.is_ok()) {
+      for (size_t at : accepted_at) results[at] = durable;
+      return done(std::move(results));
+    }
+    {
+      std::lock_guard guard(self->mu_);
+      for (size_t i = 0; i < accepted.size(); ++i) {
+        self->insert_locked(base + static_cast<int64_t>(i), accepted[i]);
+      }
+    }
+    self->wake();
+    done(std::move(results));
+  });
 }
 
 Status Queue::accept_moved(StoredMessage message) {
   {
+    // Not under mu_: the syncer thread that completes the ticket may first have to run a
+    // send's callback, which takes mu_.
+    SLUICE_ASSIGN_OR_RETURN(auto written, write_messages({message}));
+    SLUICE_RETURN_IF_ERROR(written.durable.wait());
     std::lock_guard lock(mu_);
-    int64_t base = 0;
-    SLUICE_RETURN_IF_ERROR(append_messages({message}, &base));
-    insert_locked(base, message);
+    insert_locked(written.result.base_offset, message);
   }
   // Long polls of this queue take it at once (a move task returns messages here).
   wake();
@@ -576,6 +624,35 @@ Status Queue::move_to_dead_letters(const std::shared_ptr<Queue>& target, std::ve
 }
 
 Result<std::vector<ReceivedMessage>> Queue::receive(const ReceiveRequest& request) {
+  auto received = wait_for<Result<std::vector<ReceivedMessage>>>(
+      [&](ReceiveDone done) { receive_async(request, std::move(done)); });
+  upkeep();
+  return received;
+}
+
+void Queue::receive_async(const ReceiveRequest& request, ReceiveDone done) {
+  auto pending = receive_write(request);
+  if (!pending.is_ok()) return done(pending.status());
+  pending->durable.then(
+      [received = std::move(pending->received), done = std::move(done)](Status durable) mutable {
+        if (!durable.is_ok()) return done(durable);
+        done(std::move(received));
+      });
+}
+
+void Queue::upkeep() {
+  {
+    std::lock_guard lock(mu_);
+    Status status = reclaim_locked(context_.clock());
+    if (!status.is_ok()) {
+      log::get("queues")->error("releasing queue space failed queue={} error=\"{}\"", name(),
+                                status.to_string());
+    }
+  }
+  maybe_checkpoint();
+}
+
+Result<Queue::PendingReceive> Queue::receive_write(const ReceiveRequest& request) {
   SLUICE_RETURN_IF_ERROR(
       sqs::protocol::validate_range("MaxNumberOfMessages", request.max_messages, 1, 10));
   if (request.visibility_timeout_s) {
@@ -633,15 +710,10 @@ Result<std::vector<ReceivedMessage>> Queue::receive(const ReceiveRequest& reques
     log::get("queues")->error("moving to the dead-letter queue failed queue={} error=\"{}\"",
                               name(), moved.to_string());
   }
-  SLUICE_RETURN_IF_ERROR(state_->append(changes, context_.clock()));
-  if (!moves.empty()) {
-    std::lock_guard lock(mu_);
-    SLUICE_RETURN_IF_ERROR(reclaim_locked(context_.clock()));
-  }
-  maybe_checkpoint();
-  std::vector<ReceivedMessage> received;
-  for (const Pick& pick : picks) received.push_back(to_received(pick));
-  return received;
+  PendingReceive pending;
+  SLUICE_ASSIGN_OR_RETURN(pending.durable, state_->append_async(changes, context_.clock()));
+  for (const Pick& pick : picks) pending.received.push_back(to_received(pick));
+  return pending;
 }
 
 ReceivedMessage Queue::to_received(const Pick& pick) const {
@@ -706,33 +778,49 @@ Status Queue::delete_locked(std::string_view receipt_handle, int64_t now_ms,
 }
 
 std::vector<Status> Queue::delete_messages(const std::vector<std::string_view>& receipt_handles) {
-  std::vector<Status> results;
+  auto results = wait_for<std::vector<Status>>(
+      [&](DeleteDone done) { delete_async(receipt_handles, std::move(done)); });
+  upkeep();
+  return results;
+}
+
+Queue::PendingDeletes Queue::delete_write(const std::vector<std::string_view>& receipt_handles) {
+  PendingDeletes pending;
   std::vector<StateChange> changes;
-  bool unblocked_group = false;
   {
     std::lock_guard lock(mu_);
     const int64_t now = context_.clock();
     for (std::string_view handle : receipt_handles) {
-      results.push_back(delete_locked(handle, now, &changes, &unblocked_group));
+      pending.results.push_back(delete_locked(handle, now, &changes, &pending.unblocked_group));
     }
   }
-  if (changes.empty()) return results;
-  // One durable append for the whole batch; until it returns no delete has succeeded.
-  const int64_t now = context_.clock();
-  Status durable = state_->append(changes, now);
-  if (durable.is_ok()) {
-    std::lock_guard lock(mu_);
-    durable = reclaim_locked(now);
-  }
+  // One write for the whole batch; until its ticket completes no delete has succeeded.
+  auto durable = state_->append_async(changes, context_.clock());
   if (!durable.is_ok()) {
-    for (Status& result : results) {
-      if (result.is_ok()) result = durable;
+    for (Status& result : pending.results) {
+      if (result.is_ok()) result = durable.status();
     }
-    return results;
+    pending.unblocked_group = false;
+    return pending;
   }
-  maybe_checkpoint();
-  if (unblocked_group) wake();
-  return results;
+  pending.durable = *durable;
+  return pending;
+}
+
+void Queue::delete_async(const std::vector<std::string_view>& receipt_handles, DeleteDone done) {
+  PendingDeletes pending = delete_write(receipt_handles);
+  pending.durable.then([self = this, results = std::move(pending.results),
+                        unblocked = pending.unblocked_group,
+                        done = std::move(done)](Status durable) mutable {
+    if (!durable.is_ok()) {
+      for (Status& result : results) {
+        if (result.is_ok()) result = durable;
+      }
+      return done(std::move(results));
+    }
+    if (unblocked) self->wake();
+    done(std::move(results));
+  });
 }
 
 void Queue::set_visibility_locked(int64_t offset, MessageEntry& entry, int64_t visible_at_ms) {
@@ -1035,8 +1123,12 @@ Status Queue::close() {
   if (closed_) return Status::ok();
   Status checkpointed =
       context_.storage.checkpoint_on_close ? write_checkpoint_locked() : Status::ok();
-  std::lock_guard lock(mu_);
-  closed_ = true;
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  // Not under mu_: closing flushes, and the syncer thread that completes the flush may first
+  // run a send's callback, which takes mu_.
   Status messages = messages_->close();
   Status state = state_->close();
   if (!checkpointed.is_ok()) return checkpointed;

@@ -154,6 +154,10 @@ struct QueueContext {
 
 class Queue {
  public:
+  using SendDone = std::function<void(std::vector<Result<SendResult>>)>;
+  using ReceiveDone = std::function<void(Result<std::vector<ReceivedMessage>>)>;
+  using DeleteDone = std::function<void(std::vector<Status>)>;
+
   // Creates the queue's directory (which must not exist) with `metadata`, then opens it.
   static Result<std::shared_ptr<Queue>> create(const std::filesystem::path& dir,
                                                QueueContext context, QueueMetadata metadata);
@@ -177,12 +181,28 @@ class Queue {
   // a SendResult or that entry's error. BatchRequestTooLong (for the whole call) when the
   // payloads together exceed 1 MiB.
   Result<std::vector<Result<SendResult>>> send_batch(const std::vector<SendRequest>& requests);
+  // BatchRequestTooLong when the payloads of `requests` together exceed 1 MiB.
+  static Status check_batch_size(const std::vector<SendRequest>& requests);
 
   // Up to max_messages visible messages, each now invisible for the visibility timeout and
   // with a fresh receipt handle. Messages whose receive count reached the RedrivePolicy's
   // maxReceiveCount are moved to the dead-letter queue instead. OverLimit on a standard
   // queue with 120,000 messages in flight.
   Result<std::vector<ReceivedMessage>> receive(const ReceiveRequest& request);
+
+  // The asynchronous forms of send_batch (without its size check), receive and
+  // delete_messages, for the SQS front end. Each does its work and its write on the calling
+  // thread (a blocking-pool thread: writes are disk work) and returns; `done` runs once the
+  // change is durable, on a syncer thread (or at once, on an error or when nothing had to be
+  // written). `done` must be quick: post real work elsewhere. REQUIRES: the caller keeps the
+  // queue alive until `done` has run (it is the last thing the queue does). A sent message becomes
+  // receivable only once durable. After a receive or a delete, call upkeep() on a blocking
+  // thread (space reclaim and a checkpoint when due).
+  void send_async(const std::vector<SendRequest>& requests, SendDone done);
+  void receive_async(const ReceiveRequest& request, ReceiveDone done);
+  void delete_async(const std::vector<std::string_view>& receipt_handles, DeleteDone done);
+  // Space reclaim and a checkpoint when due; disk work.
+  void upkeep();
 
   // On a FIFO queue, a handle whose receive is not the latest or whose visibility expired is
   // InvalidParameterValue ("The receipt handle has expired"), as SQS answers DeleteMessage.
@@ -275,7 +295,21 @@ class Queue {
   // deduplication and appends the rest in one durable write.
   Result<std::vector<Result<SendResult>>> send_messages(const std::vector<SendRequest>& requests);
   std::string dedup_key(const StoredMessage& message) const;
-  Status append_messages(const std::vector<StoredMessage>& messages, int64_t* base_offset);
+  // Writes `messages` as one batch to the messages log (durable once the ticket completes).
+  Result<storage::PendingAppend> write_messages(const std::vector<StoredMessage>& messages);
+  // What receive_async writes before it waits: the messages taken and the state records'
+  // ticket. REQUIRES: called by receive_async only.
+  struct PendingReceive {
+    std::vector<ReceivedMessage> received;
+    storage::DurabilityTicket durable;
+  };
+  Result<PendingReceive> receive_write(const ReceiveRequest& request);
+  struct PendingDeletes {
+    std::vector<Status> results;
+    storage::DurabilityTicket durable;
+    bool unblocked_group = false;
+  };
+  PendingDeletes delete_write(const std::vector<std::string_view>& receipt_handles);
   void insert_locked(int64_t offset, const StoredMessage& message);
 
   // Marks one message deleted and queues the state change that records it. REQUIRES: mu_ held.

@@ -45,15 +45,22 @@ Result<std::unique_ptr<QueueStateLog>> QueueStateLog::open(const std::filesystem
   return std::unique_ptr<QueueStateLog>(new QueueStateLog(std::move(log)));
 }
 
-Status QueueStateLog::append(const std::vector<StateChange>& changes, int64_t now_ms) {
-  if (changes.empty()) return Status::ok();
+Result<storage::DurabilityTicket> QueueStateLog::append_async(
+    const std::vector<StateChange>& changes, int64_t now_ms) {
+  if (changes.empty()) return storage::DurabilityTicket();
   storage::RecordBatchBuilder builder(now_ms);
   for (const StateChange& change : changes) builder.add(std::nullopt, encode(change), now_ms);
   std::string batch = builder.build();
   const auto size = static_cast<int64_t>(batch.size());
-  SLUICE_RETURN_IF_ERROR(log_->append(std::span<char>(batch.data(), batch.size()), 0).status());
+  SLUICE_ASSIGN_OR_RETURN(auto pending,
+                          log_->append_async(std::span<char>(batch.data(), batch.size()), 0));
   appended_bytes_.fetch_add(size, std::memory_order_relaxed);
-  return Status::ok();
+  return pending.durable;
+}
+
+Status QueueStateLog::append(const std::vector<StateChange>& changes, int64_t now_ms) {
+  SLUICE_ASSIGN_OR_RETURN(auto durable, append_async(changes, now_ms));
+  return durable.wait();
 }
 
 Status QueueStateLog::replay(int64_t from,

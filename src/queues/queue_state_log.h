@@ -52,7 +52,11 @@ class QueueStateLog {
                                                      storage::LogConfig config,
                                                      storage::Clock clock);
 
-  // Appends `changes` as one batch; returns once they are durable (under fsync=always).
+  // Writes `changes` as one batch and returns at once; the ticket completes once they are
+  // durable (under fsync=always). Nothing to write: a ticket that is done.
+  Result<storage::DurabilityTicket> append_async(const std::vector<StateChange>& changes,
+                                                 int64_t now_ms);
+  // append_async() and a wait on this thread.
   Status append(const std::vector<StateChange>& changes, int64_t now_ms);
   // Calls `apply` for every recorded change at an offset >= `from`, in log order.
   Status replay(int64_t from, const std::function<void(const StateChange&)>& apply) const;

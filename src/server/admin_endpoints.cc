@@ -51,7 +51,7 @@ std::vector<GroupLag> group_lags(const BrokerServices& services) {
     for (const auto& [tp, committed] : services.offsets.fetch_all(group)) {
       auto partition = services.topics.partition(tp.topic, tp.partition);
       if (!partition || committed.offset < 0) continue;
-      lags.push_back(GroupLag{group, tp, committed.offset, partition->log().log_end_offset()});
+      lags.push_back(GroupLag{group, tp, committed.offset, partition->log().high_watermark()});
     }
   }
   return lags;
@@ -139,6 +139,8 @@ HttpResponse AdminEndpoints::topics() const {
       partitions.push_back({{"partition", i},
                             {"log_start_offset", log.log_start_offset()},
                             {"log_end_offset", log.log_end_offset()},
+                            {"durable_offset", log.durable_offset()},
+                            {"high_watermark", log.high_watermark()},
                             {"size_bytes", log.size_bytes()},
                             {"segments", log.segment_count()},
                             {"records_in", traffic.records_in},
@@ -259,6 +261,12 @@ void AdminEndpoints::collect(metrics::Exposition& out) const {
             labels, static_cast<double>(log.log_start_offset()));
     out.add("sluice_partition_log_end_offset", Type::kGauge, "One past the last offset written",
             labels, static_cast<double>(log.log_end_offset()));
+    out.add("sluice_partition_durable_offset", Type::kGauge,
+            "One past the last offset known to be on disk (fdatasync'ed)", labels,
+            static_cast<double>(log.durable_offset()));
+    out.add("sluice_partition_high_watermark", Type::kGauge,
+            "One past the last offset consumers may read", labels,
+            static_cast<double>(log.high_watermark()));
   });
 
   const int64_t now = now_s();

@@ -67,5 +67,7 @@ inline constexpr const char* kOffsetIndexSuffix = ".index";
 inline constexpr const char* kTimeIndexSuffix = ".timeindex";
 inline constexpr const char* kLogStartOffsetFile = "log-start-offset";
 inline constexpr const char* kCleanShutdownFile = ".clean-shutdown";
+// The leader-epoch cache (leader_epoch_cache.h), in Kafka's leader-epoch-checkpoint format.
+inline constexpr const char* kLeaderEpochFile = "leader-epoch-checkpoint";
 
 }  // namespace sluice::storage::format

@@ -60,8 +60,13 @@ metrics::Histogram& fsync_latency() {
 
 }  // namespace
 
-PartitionLog::PartitionLog(std::filesystem::path dir, const LogConfig& config, Clock clock)
-    : dir_(std::move(dir)), clock_(std::move(clock)), config_(config) {}
+PartitionLog::PartitionLog(std::filesystem::path dir, const LogConfig& config, Clock clock,
+                           LogSyncer* syncer, LeaderEpochCache epochs)
+    : dir_(std::move(dir)),
+      clock_(std::move(clock)),
+      syncer_(syncer),
+      epochs_(std::move(epochs)),
+      config_(config) {}
 
 PartitionLog::~PartitionLog() {
   Status status = close();
@@ -69,19 +74,27 @@ PartitionLog::~PartitionLog() {
     log::get("storage")->error("closing log failed dir={} error=\"{}\"", dir_.string(),
                                status.to_string());
   }
+  // A syncer job may still be running the callbacks of its last fdatasync.
+  std::unique_lock lock(sync_mu_);
+  sync_idle_cv_.wait(lock, [this] { return !sync_scheduled_; });
 }
 
 Result<std::unique_ptr<PartitionLog>> PartitionLog::open(const std::filesystem::path& dir,
-                                                         const LogConfig& config, Clock clock) {
+                                                         const LogConfig& config, Clock clock,
+                                                         LogSyncer* syncer) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::io_error("create " + dir.string() + ": " + ec.message());
-  std::unique_ptr<PartitionLog> log(new PartitionLog(dir, config, std::move(clock)));
-  SLUICE_RETURN_IF_ERROR(log->load());
+  bool epochs_found = false;
+  SLUICE_ASSIGN_OR_RETURN(auto epochs,
+                          LeaderEpochCache::load(dir / kLeaderEpochFile, &epochs_found));
+  std::unique_ptr<PartitionLog> log(
+      new PartitionLog(dir, config, std::move(clock), syncer, std::move(epochs)));
+  SLUICE_RETURN_IF_ERROR(log->load(epochs_found));
   return log;
 }
 
-Status PartitionLog::load() {
+Status PartitionLog::load(bool epochs_found) {
   std::vector<int64_t> bases;
   std::vector<std::filesystem::path> leftovers;
   std::error_code ec;
@@ -139,8 +152,20 @@ Status PartitionLog::load() {
   // Whatever survived the stop is on disk now; one sync makes that so after a process crash.
   SLUICE_RETURN_IF_ERROR(segments_.rbegin()->second->sync());
   durable_offset_.store(end);
+  high_watermark_.store(end);
   last_flush_ms_.store(clock_());
-  SLUICE_RETURN_IF_ERROR(rebuild_producer_state());
+  if (epochs_found) {
+    SLUICE_RETURN_IF_ERROR(rebuild_producer_state());
+    // A torn tail may have taken the batches an entry pointed at.
+    SLUICE_RETURN_IF_ERROR(epochs_.truncate_from_end(end + 1));
+  } else {
+    // No checkpoint yet (a new log, or one written before epochs were kept): the batch
+    // headers say where each epoch began.
+    std::vector<EpochEntry> epochs;
+    SLUICE_RETURN_IF_ERROR(rebuild_producer_state(&epochs));
+    if (!epochs.empty()) SLUICE_RETURN_IF_ERROR(epochs_.reset(std::move(epochs)));
+  }
+  SLUICE_RETURN_IF_ERROR(epochs_.truncate_from_start(start));
 
   if (recovery_.clean_shutdown) {
     if (::unlink(marker.c_str()) != 0)
@@ -242,19 +267,95 @@ Status PartitionLog::roll() {
   return Status::ok();
 }
 
-Result<AppendResult> PartitionLog::append(std::span<char> data, int32_t leader_epoch) {
+Result<PendingAppend> PartitionLog::append_async(std::span<char> data, int32_t leader_epoch) {
   const LogConfig config = this->config();
   // Checking CRCs is the costly part of an append; do it before taking the writer lock.
   SLUICE_ASSIGN_OR_RETURN(auto batches, split_batches(std::string_view(data.data(), data.size()),
                                                       config.max_batch_bytes));
   SLUICE_ASSIGN_OR_RETURN(AppendResult result, write_batches(data, batches, leader_epoch, config));
-  // Under fsync=interval a LogFlusher syncs in the background: flushing here would stall
-  // this appender for a whole interval's worth of dirty data. A duplicate waits too: its
-  // original may still be waiting for its own fsync.
-  if (config.fsync.kind == FsyncPolicy::Kind::kAlways) {
-    SLUICE_RETURN_IF_ERROR(sync_to(result.last_offset + 1));
+  // A duplicate waits too: its original may still be waiting for its own fdatasync.
+  return PendingAppend{result, ticket_for(result.last_offset + 1, config)};
+}
+
+Result<AppendResult> PartitionLog::append(std::span<char> data, int32_t leader_epoch) {
+  SLUICE_ASSIGN_OR_RETURN(PendingAppend pending, append_async(data, leader_epoch));
+  SLUICE_RETURN_IF_ERROR(pending.durable.wait());
+  return pending.result;
+}
+
+DurabilityTicket PartitionLog::ticket_for(int64_t offset, const LogConfig& config) {
+  // Under fsync=interval a LogFlusher syncs in the background and under never the kernel
+  // does: an append is acknowledged once written.
+  if (config.fsync.kind != FsyncPolicy::Kind::kAlways) return DurabilityTicket();
+  // Whether or not anyone waits (acks=0 does not), the bytes must reach the disk for the
+  // high watermark to pass them.
+  {
+    std::lock_guard lock(sync_mu_);
+    if (sync_failure_.is_ok() && durable_offset_.load() < offset) schedule_sync_locked();
   }
-  return result;
+  return DurabilityTicket(this, offset);
+}
+
+void PartitionLog::acknowledge_written(const LogConfig& config) {
+  if (config.fsync.kind != FsyncPolicy::Kind::kAlways) follow_high_watermark(log_end_offset());
+}
+
+Result<PendingAppend> PartitionLog::append_replicated(std::span<const char> data) {
+  const LogConfig config = this->config();
+  const std::string_view bytes(data.data(), data.size());
+  // A leader may have accepted batches up to its own max.message.bytes; a follower takes
+  // whatever the leader wrote.
+  SLUICE_ASSIGN_OR_RETURN(auto batches, split_batches(bytes, std::numeric_limits<int32_t>::max()));
+  if (batches.empty()) return Status::invalid_argument("no batches to append");
+  appends_in_flight_.fetch_add(1, std::memory_order_acq_rel);
+  struct Done {
+    std::atomic<int>& count;
+    ~Done() { count.fetch_sub(1, std::memory_order_acq_rel); }
+  } done{appends_in_flight_};
+  std::lock_guard lock(append_mu_);
+  SLUICE_RETURN_IF_ERROR(check_writable());
+  int64_t expected = next_offset_.load();
+  int32_t epoch = latest_epoch();
+  std::vector<BatchInfo> infos;
+  std::vector<EpochEntry> new_epochs;
+  int64_t incoming_timestamp = -1;
+  for (const auto& batch : batches) {
+    if (batch.base_offset() != expected) {
+      return Status::invalid_argument("replicated batch at offset " +
+                                      std::to_string(batch.base_offset()) + " does not follow " +
+                                      std::to_string(expected - 1) + " in " + dir_.string());
+    }
+    if (batch.leader_epoch() < epoch) {
+      return Status::invalid_argument(
+          "replicated batch at offset " + std::to_string(batch.base_offset()) + " has epoch " +
+          std::to_string(batch.leader_epoch()) + ", older than " + std::to_string(epoch));
+    }
+    if (batch.leader_epoch() > epoch) {
+      epoch = batch.leader_epoch();
+      new_epochs.push_back({epoch, batch.base_offset()});
+    }
+    infos.push_back(
+        {batch.base_offset(), batch.last_offset(), batch.max_timestamp(), batch.size()});
+    incoming_timestamp = std::max(incoming_timestamp, batch.max_timestamp());
+    expected = batch.last_offset() + 1;
+  }
+  // The cache first: a crash between the two leaves an entry at the log end, which is true.
+  for (const EpochEntry& entry : new_epochs) {
+    SLUICE_RETURN_IF_ERROR(epochs_.assign(entry.epoch, entry.start_offset));
+  }
+  SLUICE_RETURN_IF_ERROR(write_locked(bytes, infos, incoming_timestamp));
+  for (const auto& batch : batches) {
+    producers_.record(
+        batch.producer_id(), batch.producer_epoch(),
+        {batch.base_sequence(), last_sequence_of(batch.base_sequence(), batch.last_offset_delta()),
+         batch.base_offset(), batch.last_offset()});
+  }
+  acknowledge_written(config);
+  AppendResult result;
+  result.base_offset = batches.front().base_offset();
+  result.last_offset = expected - 1;
+  result.log_start_offset = log_start_offset();
+  return PendingAppend{result, ticket_for(expected, config)};
 }
 
 Result<std::optional<ProducerBatch>> PartitionLog::check_producer_sequences(
@@ -295,8 +396,8 @@ Result<std::optional<ProducerBatch>> PartitionLog::check_producer_sequences(
 Result<AppendResult> PartitionLog::write_batches(std::span<char> data,
                                                  const std::vector<RecordBatchView>& batches,
                                                  int32_t leader_epoch, const LogConfig& config) {
-  // Counted from before the lock to after the write, so that a sync leader can wait for
-  // appends already on their way (see sync_to).
+  // Counted from before the lock to after the write, so that a sync can wait for appends
+  // already on their way (see run_sync).
   appends_in_flight_.fetch_add(1, std::memory_order_acq_rel);
   struct Done {
     std::atomic<int>& count;
@@ -304,6 +405,11 @@ Result<AppendResult> PartitionLog::write_batches(std::span<char> data,
   } done{appends_in_flight_};
   std::lock_guard lock(append_mu_);
   SLUICE_RETURN_IF_ERROR(check_writable());
+  if (leader_epoch < latest_epoch()) {
+    return Status::failed_precondition("append in leader epoch " + std::to_string(leader_epoch) +
+                                       " to " + dir_.string() + ", which is at epoch " +
+                                       std::to_string(latest_epoch()));
+  }
   AppendResult result;
   result.log_start_offset = log_start_offset();
   SLUICE_ASSIGN_OR_RETURN(auto repeated, check_producer_sequences(batches));
@@ -315,7 +421,6 @@ Result<AppendResult> PartitionLog::write_batches(std::span<char> data,
   }
 
   const int64_t now = clock_();
-  int64_t record_span = 0;
   int64_t incoming_timestamp = now;
   if (config.timestamp_type == TimestampType::kCreateTime) {
     incoming_timestamp = -1;
@@ -323,11 +428,9 @@ Result<AppendResult> PartitionLog::write_batches(std::span<char> data,
       incoming_timestamp = std::max(incoming_timestamp, batch.max_timestamp());
     }
   }
-  for (const auto& batch : batches) record_span += batch.last_offset_delta() + int64_t{1};
-  if (should_roll(data.size(), next_offset_.load() + record_span - 1, incoming_timestamp)) {
-    SLUICE_RETURN_IF_ERROR(roll());
-  }
   int64_t next = next_offset_.load();
+  // The first batch of a new epoch starts its entry (persisted before the batch is written).
+  SLUICE_RETURN_IF_ERROR(epochs_.assign(leader_epoch, next));
   result.base_offset = next;
   std::vector<BatchInfo> infos;
   infos.reserve(batches.size());
@@ -343,7 +446,7 @@ Result<AppendResult> PartitionLog::write_batches(std::span<char> data,
     next += batch.last_offset_delta() + int64_t{1};
   }
   SLUICE_RETURN_IF_ERROR(
-      active_segment()->append(std::string_view(data.data(), data.size()), infos));
+      write_locked(std::string_view(data.data(), data.size()), infos, incoming_timestamp));
   for (size_t i = 0; i < batches.size(); ++i) {
     const auto& batch = batches[i];
     producers_.record(
@@ -351,12 +454,22 @@ Result<AppendResult> PartitionLog::write_batches(std::span<char> data,
         {batch.base_sequence(), last_sequence_of(batch.base_sequence(), batch.last_offset_delta()),
          infos[i].base_offset, infos[i].last_offset});
   }
-  next_offset_.store(next, std::memory_order_release);
+  acknowledge_written(config);
   result.last_offset = next - 1;
   return result;
 }
 
-Status PartitionLog::rebuild_producer_state() {
+Status PartitionLog::write_locked(std::string_view bytes, const std::vector<BatchInfo>& infos,
+                                  int64_t incoming_timestamp) {
+  if (should_roll(bytes.size(), infos.back().last_offset, incoming_timestamp)) {
+    SLUICE_RETURN_IF_ERROR(roll());
+  }
+  SLUICE_RETURN_IF_ERROR(active_segment()->append(bytes, infos));
+  next_offset_.store(infos.back().last_offset + 1, std::memory_order_release);
+  return Status::ok();
+}
+
+Status PartitionLog::rebuild_producer_state(std::vector<EpochEntry>* epochs) {
   producers_.clear();
   std::vector<std::shared_ptr<Segment>> segments;
   {
@@ -364,52 +477,102 @@ Status PartitionLog::rebuild_producer_state() {
     for (const auto& [base, segment] : segments_) segments.push_back(segment);
   }
   for (const auto& segment : segments) {
-    SLUICE_RETURN_IF_ERROR(segment->for_each_batch([this](const BatchLocation& batch) {
+    SLUICE_RETURN_IF_ERROR(segment->for_each_batch([&](const BatchLocation& batch) {
       producers_.record(
           batch.producer_id, batch.producer_epoch,
           {batch.base_sequence,
            last_sequence_of(batch.base_sequence,
                             static_cast<int32_t>(batch.last_offset - batch.base_offset)),
            batch.base_offset, batch.last_offset});
+      if (epochs != nullptr && batch.leader_epoch >= 0 &&
+          (epochs->empty() || batch.leader_epoch > epochs->back().epoch)) {
+        epochs->push_back({batch.leader_epoch, batch.base_offset});
+      }
     }));
   }
   return Status::ok();
 }
 
-Status PartitionLog::sync_to(int64_t offset) {
+void DurabilityTicket::then(DurableCallback done) const {
+  if (log_ == nullptr) {
+    done(Status::ok());
+    return;
+  }
+  log_->when_durable(offset_, std::move(done));
+}
+
+Status DurabilityTicket::wait() const {
+  if (log_ == nullptr) return Status::ok();
+  struct Waiter {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<Status> status;
+  };
+  auto waiter = std::make_shared<Waiter>();
+  then([waiter](Status status) {
+    std::lock_guard lock(waiter->mu);
+    waiter->status = std::move(status);
+    waiter->cv.notify_all();
+  });
+  std::unique_lock lock(waiter->mu);
+  waiter->cv.wait(lock, [&] { return waiter->status.has_value(); });
+  return *waiter->status;
+}
+
+void PartitionLog::when_durable(int64_t offset, DurableCallback done) {
   std::unique_lock lock(sync_mu_);
-  while (durable_offset_.load() < offset) {
-    if (!sync_failure_.is_ok()) return sync_failure_;
-    if (sync_in_flight_) {
-      sync_cv_.wait(lock);
-      continue;
-    }
-    sync_in_flight_ = true;
+  if (!sync_failure_.is_ok()) {
+    Status failure = sync_failure_;
     lock.unlock();
-    // Commit delay, as in PostgreSQL's commit_siblings: appenders woken by the previous
-    // sync are writing their next batch right now. Letting them finish first puts them in
-    // this fdatasync instead of the next one, which doubles the appends per sync under
-    // load; with a single appender nobody is in flight and nobody waits.
-    const auto deadline = std::chrono::steady_clock::now() + kMaxCommitDelay;
-    while (appends_in_flight_.load(std::memory_order_acquire) > 0 &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::yield();
-    }
-    // Read the target before the segment: a roll between the two only makes the segment
-    // newer, and a roll syncs the segment it leaves.
-    const int64_t target = next_offset_.load(std::memory_order_acquire);
-    const auto segment = active_segment();
-    const auto sync_started = std::chrono::steady_clock::now();
-    Status status = segment->sync();
-    fsync_latency().observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - sync_started).count());
-    sync_count_.fetch_add(1, std::memory_order_relaxed);
-    lock.lock();
-    sync_in_flight_ = false;
+    done(std::move(failure));
+    return;
+  }
+  if (durable_offset_.load(std::memory_order_acquire) >= offset && !delivering_) {
+    lock.unlock();
+    done(Status::ok());
+    return;
+  }
+  // While a syncer job delivers the callbacks of its fdatasync, later tickets queue behind
+  // them even when already durable, so that callbacks run in offset order.
+  waiters_.emplace(offset, std::move(done));
+  if (!delivering_) schedule_sync_locked();
+}
+
+void PartitionLog::schedule_sync_locked() {
+  // The job in flight looks at waiters_ and the log end again when it ends.
+  if (sync_scheduled_) return;
+  sync_scheduled_ = true;
+  syncer_->submit([this] { run_sync(); });
+}
+
+void PartitionLog::run_sync() {
+  // Commit delay, as in PostgreSQL's commit_siblings: appenders woken by the previous sync
+  // are writing their next batch right now. Letting them finish first puts them in this
+  // fdatasync instead of the next one; with a single appender nobody is in flight and
+  // nobody waits.
+  const auto deadline = std::chrono::steady_clock::now() + kMaxCommitDelay;
+  while (appends_in_flight_.load(std::memory_order_acquire) > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  // Read the target before the segment: a roll between the two only makes the segment
+  // newer, and a roll syncs the segment it leaves.
+  const int64_t target = next_offset_.load(std::memory_order_acquire);
+  const auto segment = active_segment();
+  const auto sync_started = std::chrono::steady_clock::now();
+  Status status = segment->sync();
+  fsync_latency().observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - sync_started).count());
+  sync_count_.fetch_add(1, std::memory_order_relaxed);
+
+  std::vector<DurableCallback> completed;
+  Status outcome;
+  {
+    std::lock_guard lock(sync_mu_);
     if (status.is_ok()) {
-      if (target > durable_offset_.load()) durable_offset_.store(target);
+      if (target > durable_offset_.load()) durable_offset_.store(target, std::memory_order_release);
       last_flush_ms_.store(clock_());
-    } else {
+    } else if (sync_failure_.is_ok()) {
       // fsyncgate: after a failed fsync the kernel may drop the dirty pages and report the
       // next fsync as a success, so no later sync can be trusted. Stay offline.
       sync_failure_ =
@@ -417,9 +580,111 @@ Status PartitionLog::sync_to(int64_t offset) {
       offline_.store(true);
       log::get("storage")->error("{}", sync_failure_.message());
     }
-    sync_cv_.notify_all();
+    outcome = sync_failure_;
+    completed = take_completed_locked();
+    delivering_ = true;
   }
-  return Status::ok();
+  // Under interval and never the high watermark is at the log end already; this only
+  // raises it under always.
+  if (outcome.is_ok()) follow_high_watermark(durable_offset());
+  while (true) {
+    for (auto& done : completed) done(outcome);
+    std::lock_guard lock(sync_mu_);
+    // Tickets that arrived during the delivery and are durable already go next, in order.
+    completed = take_completed_locked();
+    if (!completed.empty()) continue;
+    delivering_ = false;
+    const bool behind = sync_failure_.is_ok() &&
+                        config().fsync.kind == FsyncPolicy::Kind::kAlways &&
+                        durable_offset_.load() < next_offset_.load(std::memory_order_acquire);
+    if (!waiters_.empty() || behind) {
+      // Appends written during this fdatasync: the next job covers them all. Queued behind
+      // other logs' jobs, so that one busy log cannot starve the rest.
+      syncer_->submit([this] { run_sync(); });
+      return;
+    }
+    sync_scheduled_ = false;
+    sync_idle_cv_.notify_all();
+    return;
+  }
+}
+
+std::vector<DurableCallback> PartitionLog::take_completed_locked() {
+  std::vector<DurableCallback> completed;
+  // In offset order: the callbacks of one fdatasync complete in the order of the appends.
+  auto end = sync_failure_.is_ok() ? waiters_.upper_bound(durable_offset_.load()) : waiters_.end();
+  for (auto it = waiters_.begin(); it != end; ++it) completed.push_back(std::move(it->second));
+  waiters_.erase(waiters_.begin(), end);
+  return completed;
+}
+
+Status PartitionLog::sync_to(int64_t offset) {
+  return DurabilityTicket(this, offset).wait();
+}
+
+void PartitionLog::follow_high_watermark(int64_t acknowledged) {
+  if (replicated_high_watermark_.load(std::memory_order_acquire)) return;
+  advance_high_watermark(acknowledged);
+}
+
+void PartitionLog::set_replicated_high_watermark() {
+  replicated_high_watermark_.store(true, std::memory_order_release);
+}
+
+void PartitionLog::advance_high_watermark(int64_t offset) {
+  offset = std::min(offset, log_end_offset());
+  int64_t current = high_watermark_.load(std::memory_order_acquire);
+  while (current < offset &&
+         !high_watermark_.compare_exchange_weak(current, offset, std::memory_order_acq_rel)) {
+  }
+  if (current < offset && high_watermark_moved_) high_watermark_moved_(offset);
+}
+
+void PartitionLog::set_high_watermark_listener(std::function<void(int64_t)> moved) {
+  high_watermark_moved_ = std::move(moved);
+}
+
+Status PartitionLog::assign_epoch(int32_t epoch, int64_t start_offset) {
+  std::lock_guard lock(append_mu_);
+  SLUICE_RETURN_IF_ERROR(check_writable());
+  if (epoch < latest_epoch()) {
+    return Status::failed_precondition("epoch " + std::to_string(epoch) + " is older than " +
+                                       std::to_string(latest_epoch()));
+  }
+  return epochs_.assign(epoch, start_offset);
+}
+
+EpochEndOffset PartitionLog::end_offset_for_epoch(int32_t epoch) const {
+  return epochs_.end_offset_for(epoch, log_end_offset());
+}
+
+int32_t PartitionLog::latest_epoch() const {
+  const auto latest = epochs_.latest();
+  return latest ? latest->epoch : EpochEndOffset::kUndefinedEpoch;
+}
+
+Result<EpochTruncation> PartitionLog::truncate_to_epoch_end(int32_t leader_epoch,
+                                                            int64_t leader_end_offset) {
+  if (leader_epoch < 0 || leader_end_offset < 0) {
+    return Status::invalid_argument("truncation by an undefined epoch; use the high watermark");
+  }
+  const EpochEndOffset local = end_offset_for_epoch(leader_epoch);
+  EpochTruncation truncation;
+  if (local.epoch == EpochEndOffset::kUndefinedEpoch) {
+    // This log knows no epoch at or below the leader's: nothing here can be trusted beyond
+    // what the leader has.
+    truncation.end_offset = std::min(leader_end_offset, log_end_offset());
+  } else if (local.epoch == leader_epoch) {
+    truncation.end_offset = std::min(leader_end_offset, local.end_offset);
+  } else {
+    // The leader's epoch is unknown here: cut back to where this log's older epoch ends and
+    // ask again with that epoch.
+    truncation.end_offset = std::min(leader_end_offset, local.end_offset);
+    truncation.complete = false;
+  }
+  SLUICE_RETURN_IF_ERROR(truncate_to(truncation.end_offset));
+  truncation.end_offset = log_end_offset();
+  return truncation;
 }
 
 Status PartitionLog::flush() {
@@ -535,6 +800,7 @@ Result<int> PartitionLog::enforce_retention() {
     SLUICE_RETURN_IF_ERROR(remove_oldest_segment());
     ++removed;
   }
+  SLUICE_RETURN_IF_ERROR(epochs_.truncate_from_start(log_start_offset()));
   if (removed > 0) {
     SLUICE_RETURN_IF_ERROR(sync_directory(dir_));
     log::get("storage")->info("retention removed segments dir={} count={} start={}", dir_.string(),
@@ -588,7 +854,22 @@ Status PartitionLog::truncate_to(int64_t offset) {
   SLUICE_RETURN_IF_ERROR(sync_directory(dir_));
   const int64_t end = active->next_offset();
   next_offset_.store(end, std::memory_order_release);
-  if (durable_offset_.load() > end) durable_offset_.store(end);
+  if (high_watermark_.load() > end) high_watermark_.store(end, std::memory_order_release);
+  std::vector<DurableCallback> cut;
+  {
+    std::lock_guard sync_lock(sync_mu_);
+    if (durable_offset_.load() > end) durable_offset_.store(end);
+    // Tickets for offsets that are gone will never be honoured by these bytes.
+    for (auto it = waiters_.upper_bound(end); it != waiters_.end(); ++it) {
+      cut.push_back(std::move(it->second));
+    }
+    waiters_.erase(waiters_.upper_bound(end), waiters_.end());
+  }
+  for (auto& done : cut) {
+    done(Status::failed_precondition("offsets at and after " + std::to_string(end) + " of " +
+                                     dir_.string() + " were truncated"));
+  }
+  SLUICE_RETURN_IF_ERROR(epochs_.truncate_from_end(end));
   SLUICE_RETURN_IF_ERROR(rebuild_producer_state());
   if (log_start_offset() > end) {
     SLUICE_RETURN_IF_ERROR(persist_log_start_offset(end));

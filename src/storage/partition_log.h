@@ -1,12 +1,24 @@
 // A partition log: the durable, ordered sequence of record batches behind a Kafka partition
 // or an SQS queue. It assigns offsets, keeps segments and their indexes, applies retention
-// and the fsync policy, and recovers from crashes. It knows nothing of protocols.
+// and the fsync policy, keeps the leader-epoch cache and the high watermark, and recovers
+// from crashes. It knows nothing of protocols.
 //
-// Concurrency: append, truncate_to, delete_records, enforce_retention and close are
+// Three positions, none of them past the log end:
+//   - log end: one past the last offset written (readable by the log's own services);
+//   - durable offset: one past the last offset fdatasync'ed;
+//   - high watermark: what consumers may see. On its own (a single node) it is the offset
+//     acknowledged under the fsync policy: the durable offset under fsync=always, the log
+//     end under interval and never. A replication layer takes it over
+//     (set_replicated_high_watermark) and advances it as the in-sync replicas catch up.
+//
+// Appends: append_async() writes and returns the assigned offsets at once, with a
+// durability ticket (durability_ticket.h); under fsync=always a LogSyncer thread runs the
+// fdatasync that completes it, shared by every append written before it began (group
+// commit). No appending thread waits for the disk.
+//
+// Concurrency: appends, truncate_to, delete_records, enforce_retention and close are
 // serialised internally (one writer at a time); read, offset_for_timestamp and the accessors
-// may run on any thread at any time and only ever see whole batches. With fsync=always,
-// appends from several threads share fdatasync calls (group commit): an append returns once
-// its own bytes are durable, and one fdatasync covers every append written before it began.
+// may run on any thread at any time and only ever see whole batches.
 #pragma once
 
 #include <atomic>
@@ -24,7 +36,10 @@
 #include <string>
 
 #include "common/status.h"
+#include "storage/durability_ticket.h"
 #include "storage/fsync_policy.h"
+#include "storage/leader_epoch_cache.h"
+#include "storage/log_syncer.h"
 #include "storage/producer_state.h"
 #include "storage/record_batch.h"
 #include "storage/segment.h"
@@ -55,6 +70,21 @@ struct AppendResult {
   // The batch repeated an idempotent producer's batch already in the log: nothing was
   // written and the offsets are those of the original.
   bool duplicate = false;
+};
+
+// An append whose bytes are written; `durable` completes once they are durable under the
+// log's fsync policy.
+struct PendingAppend {
+  AppendResult result;
+  DurabilityTicket durable;
+};
+
+// What a follower's truncation by epoch did (truncate_to_epoch_end).
+struct EpochTruncation {
+  int64_t end_offset = 0;  // the log end after truncating
+  // False when this log's epoch differs from the leader's: ask the leader again with the
+  // epoch this log has at end_offset (KIP-279's extra round).
+  bool complete = true;
 };
 
 struct ReadOptions {
@@ -112,22 +142,72 @@ struct RecoveryTally {
 class PartitionLog {
  public:
   // Opens the log in `dir`, creating it if needed, and recovers from an unclean stop.
+  // `syncer` runs the fdatasyncs of fsync=always appends; it must outlive the log.
   static Result<std::unique_ptr<PartitionLog>> open(const std::filesystem::path& dir,
                                                     const LogConfig& config,
-                                                    Clock clock = system_clock_ms);
+                                                    Clock clock = system_clock_ms,
+                                                    LogSyncer* syncer = &LogSyncer::shared());
   ~PartitionLog();
   PartitionLog(const PartitionLog&) = delete;
   PartitionLog& operator=(const PartitionLog&) = delete;
 
-  // Validates `batches` (one or more v2 batches, back to back: structure, magic, CRC, size
-  // limit), stamps base offsets, `leader_epoch` and, under LogAppendTime, the append time,
-  // then writes them. Nothing is written if any batch is bad. Under fsync=always it returns
-  // only once the bytes are durable. `batches` is modified in place by the stamping.
+  // The leader's append. Validates `batches` (one or more v2 batches, back to back:
+  // structure, magic, CRC, size limit), stamps base offsets, `leader_epoch` and, under
+  // LogAppendTime, the append time, then writes them and returns; the ticket completes once
+  // they are durable. Nothing is written if any batch is bad. `batches` is modified in place
+  // by the stamping. A new `leader_epoch` starts an entry in the epoch cache; an epoch
+  // older than the cache's latest is FailedPrecondition (a deposed leader).
   // A batch with a producer id (an idempotent producer; at most one per call) is checked
   // against that producer's sequence: a retry of a recent batch returns the original's
-  // offsets with `duplicate` set; a gap is OutOfOrderSequence, an old epoch
-  // ProducerFenced, an unknown producer not starting at 0 UnknownProducer.
+  // offsets with `duplicate` set (and a ticket for the original); a gap is
+  // OutOfOrderSequence, an old epoch ProducerFenced, an unknown producer not starting at 0
+  // UnknownProducer.
+  Result<PendingAppend> append_async(std::span<char> batches, int32_t leader_epoch);
+  // append_async() and a wait for its ticket on this thread: for tests and tools. Request
+  // paths use append_async and wait on the ticket without a thread.
   Result<AppendResult> append(std::span<char> batches, int32_t leader_epoch);
+
+  // A follower's append: `batches` already carry their offsets and leader epochs (as the
+  // leader wrote them) and are written unchanged. The first must start at the log end and
+  // each next one right after the previous (InvalidArgument otherwise, and nothing is
+  // written); epochs may not decrease, nor fall below the epoch cache's latest. New epochs
+  // enter the epoch cache. The producer state follows, but sequences are not checked (the
+  // leader did).
+  Result<PendingAppend> append_replicated(std::span<const char> batches);
+
+  // Calls `done` once every offset below `offset` is durable, whatever the fsync policy (see
+  // DurabilityTicket::then).
+  void when_durable(int64_t offset, DurableCallback done);
+
+  // --- Leader epochs (leader_epoch_cache.h).
+
+  // A new leader records where its epoch starts (the log end when it takes over), before it
+  // appends anything in it.
+  Status assign_epoch(int32_t epoch, int64_t start_offset);
+  // OffsetForLeaderEpoch's answer for `epoch` from this log.
+  EpochEndOffset end_offset_for_epoch(int32_t epoch) const;
+  // The latest epoch with an entry, -1 when none.
+  int32_t latest_epoch() const;
+  std::vector<EpochEntry> epoch_entries() const { return epochs_.entries(); }
+  // A follower's truncation after asking the leader for the end of `leader_epoch` (the
+  // leader's answer: `leader_epoch`, `leader_end_offset`): truncates to where the two logs
+  // can still agree. REQUIRES: leader_epoch is defined (>= 0); an UNDEFINED answer means
+  // truncating to the high watermark instead, which the caller does with truncate_to.
+  Result<EpochTruncation> truncate_to_epoch_end(int32_t leader_epoch, int64_t leader_end_offset);
+
+  // --- The high watermark.
+
+  int64_t high_watermark() const { return high_watermark_.load(std::memory_order_acquire); }
+  // From now on only advance_high_watermark() moves the high watermark (a replication
+  // layer owns it); until then it follows acknowledgement under the fsync policy.
+  void set_replicated_high_watermark();
+  // Raises the high watermark to `offset` (never past the log end, never down). Runs the
+  // listener when it moved.
+  void advance_high_watermark(int64_t offset);
+  // Called (on whichever thread moved it) each time the high watermark rises: the place
+  // where long polls wake. Must be quick and must not call back into the log's writer side.
+  // REQUIRES: set before the log is shared between threads.
+  void set_high_watermark_listener(std::function<void(int64_t)> moved);
 
   // Whole batches starting with the one holding `offset`. OutOfRange when offset is below
   // the log start or above the log end; empty at the log end.
@@ -145,10 +225,12 @@ class PartitionLog {
   Result<int> enforce_retention();
 
   // Removes every batch holding an offset >= `offset` (replication's truncation; a batch
-  // straddling `offset` goes whole). REQUIRES: no concurrent reader above `offset`.
+  // straddling `offset` goes whole), with the epoch-cache entries starting there, and lowers
+  // the durable offset and the high watermark with it. REQUIRES: no concurrent reader above
+  // `offset`.
   Status truncate_to(int64_t offset);
 
-  // Makes every appended byte durable now.
+  // Makes every appended byte durable now; blocks this thread until it is.
   Status flush();
   // Under fsync=interval, flushes if the interval has passed since the last flush. A
   // LogFlusher calls this; appends never do.
@@ -174,12 +256,13 @@ class PartitionLog {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
-  PartitionLog(std::filesystem::path dir, const LogConfig& config, Clock clock);
+  PartitionLog(std::filesystem::path dir, const LogConfig& config, Clock clock, LogSyncer* syncer,
+               LeaderEpochCache epochs);
 
-  Status load();
-  // Replays every batch header into producers_. REQUIRES: append_mu_ held, or no other
-  // thread has the log yet.
-  Status rebuild_producer_state();
+  Status load(bool epochs_found);
+  // Replays every batch header into producers_ (and, when `epochs` is given, the epochs
+  // they were written in). REQUIRES: append_mu_ held, or no other thread has the log yet.
+  Status rebuild_producer_state(std::vector<EpochEntry>* epochs = nullptr);
   // The batch among `batches` that repeats a recent idempotent batch, if any; an error for
   // a sequence gap, a fenced epoch or an unknown producer. REQUIRES: append_mu_ held.
   Result<std::optional<ProducerBatch>> check_producer_sequences(
@@ -188,12 +271,29 @@ class PartitionLog {
   Result<AppendResult> write_batches(std::span<char> data,
                                      const std::vector<RecordBatchView>& batches,
                                      int32_t leader_epoch, const LogConfig& config);
+  // Writes `bytes` holding `infos` to the active segment (rolling first if due) and
+  // publishes the new end. REQUIRES: append_mu_ held.
+  Status write_locked(std::string_view bytes, const std::vector<BatchInfo>& infos,
+                      int64_t incoming_timestamp);
+  // The ticket for offsets below `offset` under `config`'s policy.
+  DurabilityTicket ticket_for(int64_t offset, const LogConfig& config);
+  // Under a policy that acknowledges on write, moves the high watermark to the log end.
+  void acknowledge_written(const LogConfig& config);
   Status check_writable() const;
   bool should_roll(uint64_t incoming_bytes, int64_t incoming_last_offset,
                    int64_t incoming_timestamp) const;
   Status roll();  // REQUIRES: append_mu_ held
-  // Blocks until every offset below `offset` is durable, syncing if nobody else is.
+  // Blocks until every offset below `offset` is durable.
   Status sync_to(int64_t offset);
+  // Queues run_sync on the syncer unless it is queued or running. REQUIRES: sync_mu_ held.
+  void schedule_sync_locked();
+  // One group commit, on a LogSyncer thread: fdatasync, then the tickets it completes.
+  void run_sync();
+  // Removes and returns the callbacks whose offsets are durable (all of them once the log
+  // is offline), in offset order. REQUIRES: sync_mu_ held.
+  std::vector<DurableCallback> take_completed_locked();
+  // Follows acknowledgement, unless replication owns the high watermark.
+  void follow_high_watermark(int64_t acknowledged);
   Status persist_log_start_offset(int64_t offset);
   // REQUIRES: append_mu_ held. Removes the oldest segment (never the active one).
   Status remove_oldest_segment();
@@ -203,7 +303,9 @@ class PartitionLog {
 
   const std::filesystem::path dir_;
   const Clock clock_;
+  LogSyncer* const syncer_;
   LogRecovery recovery_;
+  LeaderEpochCache epochs_;  // written under append_mu_
 
   mutable std::mutex config_mu_;
   LogConfig config_;  // GUARDED_BY(config_mu_)
@@ -218,12 +320,17 @@ class PartitionLog {
   std::atomic<int64_t> next_offset_{0};
   std::atomic<int64_t> log_start_offset_{0};
   std::atomic<int64_t> durable_offset_{0};
+  std::atomic<int64_t> high_watermark_{0};
+  std::atomic<bool> replicated_high_watermark_{false};
+  std::function<void(int64_t)> high_watermark_moved_;
 
-  // Group commit: the first waiter to find no sync in flight runs fdatasync for everyone.
+  // Group commit: tickets wait here, by offset; one LogSyncer job at a time syncs for all.
   std::mutex sync_mu_;
-  std::condition_variable sync_cv_;
-  bool sync_in_flight_ = false;  // GUARDED_BY(sync_mu_)
-  Status sync_failure_;          // GUARDED_BY(sync_mu_); sticky: the log goes offline
+  std::condition_variable sync_idle_cv_;             // signalled when no job is left
+  std::multimap<int64_t, DurableCallback> waiters_;  // GUARDED_BY(sync_mu_)
+  bool sync_scheduled_ = false;                      // GUARDED_BY(sync_mu_)
+  bool delivering_ = false;  // GUARDED_BY(sync_mu_): a job is running completed callbacks
+  Status sync_failure_;      // GUARDED_BY(sync_mu_); sticky: the log goes offline
   std::atomic<bool> offline_{false};
   std::atomic<int64_t> last_flush_ms_{0};
   std::atomic<uint64_t> sync_count_{0};

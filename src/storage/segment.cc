@@ -364,6 +364,7 @@ Result<BatchLocation> Segment::read_header(uint64_t position, uint64_t end_posit
   location.producer_id = static_cast<int64_t>(load_be64(header + kProducerIdPos));
   location.producer_epoch = static_cast<int16_t>(load_be16(header + kProducerEpochPos));
   location.base_sequence = static_cast<int32_t>(load_be32(header + kBaseSequencePos));
+  location.leader_epoch = static_cast<int32_t>(load_be32(header + kLeaderEpochPos));
   return location;
 }
 

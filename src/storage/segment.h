@@ -42,6 +42,7 @@ struct BatchLocation {
   int64_t producer_id = -1;
   int16_t producer_epoch = -1;
   int32_t base_sequence = -1;
+  int32_t leader_epoch = -1;
 };
 
 // What opening a segment found and repaired.

@@ -4,21 +4,30 @@
 
 namespace sluice::topics {
 
-Result<storage::AppendResult> Partition::append(std::span<char> batches) {
-  auto result = log_->append(batches, leader_epoch());
-  if (!result.is_ok()) return result;
-  if (!result->duplicate) {
+Partition::Partition(std::string topic, int32_t index, std::unique_ptr<storage::PartitionLog> log)
+    : topic_(std::move(topic)), index_(index), log_(std::move(log)) {
+  log_->set_high_watermark_listener([this](int64_t) { wake_subscribers(); });
+}
+
+Result<storage::PendingAppend> Partition::append(std::span<char> batches) {
+  auto pending = log_->append_async(batches, leader_epoch());
+  if (!pending.is_ok()) return pending;
+  const storage::AppendResult& result = pending->result;
+  if (!result.duplicate) {
     bytes_in_.fetch_add(batches.size(), std::memory_order_relaxed);
-    records_in_.fetch_add(static_cast<uint64_t>(result->last_offset - result->base_offset + 1),
+    records_in_.fetch_add(static_cast<uint64_t>(result.last_offset - result.base_offset + 1),
                           std::memory_order_relaxed);
   }
+  return pending;
+}
+
+void Partition::wake_subscribers() {
   std::map<uint64_t, std::function<void()>> woken;
   {
     std::lock_guard lock(waiters_mu_);
     woken.swap(waiters_);
   }
   for (auto& [id, wake] : woken) wake();
-  return result;
 }
 
 Partition::Traffic Partition::traffic() const {

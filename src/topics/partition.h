@@ -1,4 +1,6 @@
 // One partition of a topic: its log plus the wake-ups that long-polling fetches wait on.
+// Fetches see only what is below the log's high watermark, so they are woken when it
+// moves (on a single node: once an append is durable), not when an append is written.
 #pragma once
 
 #include <atomic>
@@ -16,8 +18,13 @@ namespace sluice::topics {
 
 class Partition {
  public:
-  Partition(std::string topic, int32_t index, std::unique_ptr<storage::PartitionLog> log)
-      : topic_(std::move(topic)), index_(index), log_(std::move(log)) {}
+  // Takes over the log's high-watermark listener.
+  Partition(std::string topic, int32_t index, std::unique_ptr<storage::PartitionLog> log);
+  // Closes the log first: its last fdatasync may still run the listener, which needs the
+  // subscriber list alive.
+  ~Partition() { log_.reset(); }
+  Partition(const Partition&) = delete;
+  Partition& operator=(const Partition&) = delete;
 
   const std::string& topic() const { return topic_; }
   int32_t index() const { return index_; }
@@ -26,8 +33,9 @@ class Partition {
   // The leader epoch stamped into appended batches (0 until replication elects leaders).
   int32_t leader_epoch() const { return 0; }
 
-  // Appends and then wakes every subscriber.
-  Result<storage::AppendResult> append(std::span<char> batches);
+  // Writes `batches` in the current leader epoch; the ticket completes once they are
+  // durable. Subscribers are woken when the high watermark passes them.
+  Result<storage::PendingAppend> append(std::span<char> batches);
 
   // Traffic since the broker started, for metrics: what was appended (duplicates of an
   // idempotent producer's retry not counted) and what fetches returned.
@@ -41,13 +49,15 @@ class Partition {
   // Counts `batches` (whole record batches, as a read returned them) as fetched.
   void record_fetched(std::string_view batches);
 
-  // Registers `wake`, run once on the appending thread after the next successful append.
+  // Registers `wake`, run once on whichever thread next raises the high watermark.
   // Returns an id for unsubscribe(). `wake` must be cheap and must not call back into
   // this partition (post the real work elsewhere).
   uint64_t subscribe(std::function<void()> wake);
   void unsubscribe(uint64_t id);
 
  private:
+  void wake_subscribers();
+
   const std::string topic_;
   const int32_t index_;
   std::unique_ptr<storage::PartitionLog> log_;

@@ -28,7 +28,10 @@ class TopicManagerTest : public ::testing::Test {
 
   static void produce(Partition& partition, const std::string& value) {
     std::string batch = storage::RecordBatchBuilder(1000).add(value).build();
-    ASSERT_TRUE(partition.append(std::span<char>(batch.data(), batch.size())).is_ok());
+    auto pending = partition.append(std::span<char>(batch.data(), batch.size()));
+    ASSERT_TRUE(pending.is_ok());
+    // Subscribers wake when the high watermark passes the append, before its ticket is done.
+    ASSERT_TRUE(pending->durable.wait().is_ok());
   }
 
   std::filesystem::path dir_;

@@ -44,6 +44,19 @@ asio::awaitable<T> on_pool(asio::thread_pool& pool, std::function<T()> work) {
 }
 
 // The queue a URL (or a request path) names: its last non-empty path segment.
+// Starts `start` on `pool` (it writes: disk work) and resumes on the caller's executor once
+// `start`'s callback has run, which the write's durability decides; no thread waits for it.
+template <typename T>
+asio::awaitable<T> start_on_pool(asio::thread_pool& pool,
+                                 std::function<void(std::function<void(T)>)> start) {
+  // Named, not a temporary in the co_await expression: GCC 12 destroys such temporaries twice.
+  std::function<void(std::function<void(T)>)> on_pool =
+      [&pool, start = std::move(start)](std::function<void(T)> done) {
+        asio::post(pool, [start, done = std::move(done)]() mutable { start(std::move(done)); });
+      };
+  co_return co_await await_callback<T>(on_pool);
+}
+
 std::string queue_name_from_url(std::string_view url) {
   if (const size_t query = url.find('?'); query != std::string_view::npos) {
     url = url.substr(0, query);
@@ -91,6 +104,32 @@ Value batch_result(Value successful, Value failed) {
   Value result = Value::structure();
   result.set("Successful", std::move(successful)).set("Failed", std::move(failed));
   return result;
+}
+
+// The answer to DeleteMessageBatch or ChangeMessageVisibilityBatch from each entry's
+// outcome.
+Value batch_entries_result(const std::vector<Params>& entries, std::vector<Status> statuses,
+                           bool is_delete) {
+  Value successful = Value::list();
+  Value failed = Value::list();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const std::string id = *entries[i].string_param("Id");
+    Status status = std::move(statuses[i]);
+    if (is_delete && !status.is_ok() &&
+        protocol::error_from_status(status).code == ErrorCode::kInvalidParameterValue) {
+      // An expired FIFO handle: InvalidParameterValue to DeleteMessage, but SQS reports
+      // it as ReceiptHandleIsInvalid in a batch entry (seen in smaskalik/sqsmover#54).
+      status = make_error(ErrorCode::kReceiptHandleIsInvalid, "The receipt handle has expired");
+    }
+    if (!status.is_ok()) {
+      failed.push(failed_entry(id, status));
+      continue;
+    }
+    Value ok = Value::structure();
+    ok.set("Id", Value::string(id));
+    successful.push(std::move(ok));
+  }
+  return batch_result(std::move(successful), std::move(failed));
 }
 
 queues::SendRequest to_send_request(const Params& params) {
@@ -337,6 +376,12 @@ asio::awaitable<Result<Value>> SqsService::execute(const SqsRequest& request,
   const std::string& action = request.action;
   queues::QueueManager& manager = queues_;
   if (action == "ReceiveMessage") co_return co_await receive_message(request);
+  if (action == "SendMessage" || action == "SendMessageBatch") {
+    co_return co_await send_messages(request);
+  }
+  if (action == "DeleteMessage" || action == "DeleteMessageBatch") {
+    co_return co_await delete_messages(request);
+  }
 
   std::function<Result<Value>()> work;
   if (action == "CreateQueue") {
@@ -393,105 +438,22 @@ asio::awaitable<Result<Value>> SqsService::execute(const SqsRequest& request,
       SLUICE_RETURN_IF_ERROR(manager.set_queue_attributes(queue->name(), request.attributes()));
       return Value::structure();
     };
-  } else if (action == "SendMessage") {
-    work = [&]() -> Result<Value> {
-      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
-      SLUICE_RETURN_IF_ERROR(required(request, "MessageBody"));
-      SLUICE_RETURN_IF_ERROR(protocol::validate_delay_seconds(request));
-      SLUICE_ASSIGN_OR_RETURN(auto sent, queue->send(to_send_request(request)));
-      Value result = Value::structure();
-      add_send_result(result, sent);
-      return result;
-    };
-  } else if (action == "SendMessageBatch") {
+  } else if (action == "ChangeMessageVisibilityBatch") {
     work = [&]() -> Result<Value> {
       SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
       const auto& entries = request.entries();
       SLUICE_RETURN_IF_ERROR(protocol::validate_batch_entries(entries));
-      Value successful = Value::list();
-      Value failed = Value::list();
-      // Entries that fail the front end's checks are answered without reaching the queue.
-      std::vector<queues::SendRequest> sends;
-      std::vector<size_t> sent_index;
-      for (size_t i = 0; i < entries.size(); ++i) {
-        Status status = required(entries[i], "MessageBody");
-        if (status.is_ok()) status = protocol::validate_delay_seconds(entries[i]);
-        if (!status.is_ok()) {
-          failed.push(failed_entry(*entries[i].string_param("Id"), status));
-          continue;
-        }
-        sends.push_back(to_send_request(entries[i]));
-        sent_index.push_back(i);
-      }
-      if (!sends.empty()) {
-        SLUICE_ASSIGN_OR_RETURN(auto results, queue->send_batch(sends));
-        for (size_t j = 0; j < results.size(); ++j) {
-          const std::string id = *entries[sent_index[j]].string_param("Id");
-          if (!results[j].is_ok()) {
-            failed.push(failed_entry(id, results[j].status()));
-            continue;
-          }
-          Value entry = Value::structure();
-          entry.set("Id", Value::string(id));
-          add_send_result(entry, *results[j]);
-          successful.push(std::move(entry));
-        }
-      }
-      return batch_result(std::move(successful), std::move(failed));
-    };
-  } else if (action == "DeleteMessage") {
-    work = [&]() -> Result<Value> {
-      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
-      SLUICE_RETURN_IF_ERROR(required(request, "ReceiptHandle"));
-      SLUICE_RETURN_IF_ERROR(queue->delete_message(*request.string_param("ReceiptHandle")));
-      return Value::structure();
-    };
-  } else if (action == "DeleteMessageBatch" || action == "ChangeMessageVisibilityBatch") {
-    const bool is_delete = action == "DeleteMessageBatch";
-    work = [&, is_delete]() -> Result<Value> {
-      SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
-      const auto& entries = request.entries();
-      SLUICE_RETURN_IF_ERROR(protocol::validate_batch_entries(entries));
-      // Each entry's outcome; the deletes are made durable together, by one append.
       std::vector<Status> statuses;
-      std::vector<std::string> handles;
       for (const Params& entry : entries) {
         Status status = required(entry, "ReceiptHandle");
-        if (status.is_ok() && !is_delete) status = required(entry, "VisibilityTimeout");
-        if (status.is_ok()) handles.push_back(*entry.string_param("ReceiptHandle"));
-        if (status.is_ok() && !is_delete) {
-          status = queue->change_visibility(handles.back(), *entry.int_param("VisibilityTimeout"));
+        if (status.is_ok()) status = required(entry, "VisibilityTimeout");
+        if (status.is_ok()) {
+          status = queue->change_visibility(*entry.string_param("ReceiptHandle"),
+                                            *entry.int_param("VisibilityTimeout"));
         }
         statuses.push_back(std::move(status));
       }
-      if (is_delete) {
-        std::vector<Status> deleted =
-            queue->delete_messages(std::vector<std::string_view>(handles.begin(), handles.end()));
-        auto next = deleted.begin();
-        for (Status& status : statuses) {
-          if (status.is_ok()) status = std::move(*next++);
-        }
-      }
-      Value successful = Value::list();
-      Value failed = Value::list();
-      for (size_t i = 0; i < entries.size(); ++i) {
-        const std::string id = *entries[i].string_param("Id");
-        Status status = std::move(statuses[i]);
-        if (is_delete && !status.is_ok() &&
-            protocol::error_from_status(status).code == ErrorCode::kInvalidParameterValue) {
-          // An expired FIFO handle: InvalidParameterValue to DeleteMessage, but SQS reports
-          // it as ReceiptHandleIsInvalid in a batch entry (seen in smaskalik/sqsmover#54).
-          status = make_error(ErrorCode::kReceiptHandleIsInvalid, "The receipt handle has expired");
-        }
-        if (!status.is_ok()) {
-          failed.push(failed_entry(id, status));
-          continue;
-        }
-        Value ok = Value::structure();
-        ok.set("Id", Value::string(id));
-        successful.push(std::move(ok));
-      }
-      return batch_result(std::move(successful), std::move(failed));
+      return batch_entries_result(entries, std::move(statuses), false);
     };
   } else if (action == "ChangeMessageVisibility") {
     work = [&]() -> Result<Value> {
@@ -604,6 +566,110 @@ asio::awaitable<Result<Value>> SqsService::execute(const SqsRequest& request,
   co_return co_await blocking(std::move(work));
 }
 
+asio::awaitable<Result<Value>> SqsService::send_messages(const SqsRequest& request) {
+  // Held here until the send's callback has run: the queue must outlive it.
+  auto found = find_queue(queues_, request);
+  if (!found.is_ok()) co_return found.status();
+  std::shared_ptr<queues::Queue> queue = *found;
+  const bool batch = request.action == "SendMessageBatch";
+  std::vector<queues::SendRequest> sends;
+  // Entries that fail the front end's checks are answered without reaching the queue.
+  std::vector<size_t> sent_index;
+  Value failed = Value::list();
+  if (batch) {
+    const auto& entries = request.entries();
+    if (Status status = protocol::validate_batch_entries(entries); !status.is_ok()) {
+      co_return status;
+    }
+    for (size_t i = 0; i < entries.size(); ++i) {
+      Status status = required(entries[i], "MessageBody");
+      if (status.is_ok()) status = protocol::validate_delay_seconds(entries[i]);
+      if (!status.is_ok()) {
+        failed.push(failed_entry(*entries[i].string_param("Id"), status));
+        continue;
+      }
+      sends.push_back(to_send_request(entries[i]));
+      sent_index.push_back(i);
+    }
+    if (Status status = queues::Queue::check_batch_size(sends); !status.is_ok()) co_return status;
+  } else {
+    if (Status status = required(request, "MessageBody"); !status.is_ok()) co_return status;
+    if (Status status = protocol::validate_delay_seconds(request); !status.is_ok()) {
+      co_return status;
+    }
+    sends.push_back(to_send_request(request));
+  }
+  std::vector<Result<queues::SendResult>> results;
+  if (!sends.empty()) {
+    // Named, not a temporary in the co_await expression: GCC 12 destroys such temporaries
+    // twice.
+    std::function<void(std::function<void(std::vector<Result<queues::SendResult>>)>)> send =
+        [queue, &sends](std::function<void(std::vector<Result<queues::SendResult>>)> done) {
+          queue->send_async(sends, std::move(done));
+        };
+    results = co_await start_on_pool<std::vector<Result<queues::SendResult>>>(blocking_pool_, send);
+  }
+  if (!batch) {
+    if (!results.front().is_ok()) co_return results.front().status();
+    Value result = Value::structure();
+    add_send_result(result, *results.front());
+    co_return result;
+  }
+  Value successful = Value::list();
+  for (size_t j = 0; j < results.size(); ++j) {
+    const std::string id = *request.entries()[sent_index[j]].string_param("Id");
+    if (!results[j].is_ok()) {
+      failed.push(failed_entry(id, results[j].status()));
+      continue;
+    }
+    Value entry = Value::structure();
+    entry.set("Id", Value::string(id));
+    add_send_result(entry, *results[j]);
+    successful.push(std::move(entry));
+  }
+  co_return batch_result(std::move(successful), std::move(failed));
+}
+
+asio::awaitable<Result<Value>> SqsService::delete_messages(const SqsRequest& request) {
+  auto found = find_queue(queues_, request);
+  if (!found.is_ok()) co_return found.status();
+  std::shared_ptr<queues::Queue> queue = *found;
+  const bool batch = request.action == "DeleteMessageBatch";
+  std::vector<Status> statuses;
+  std::vector<std::string> handles;
+  if (batch) {
+    const auto& entries = request.entries();
+    if (Status status = protocol::validate_batch_entries(entries); !status.is_ok()) {
+      co_return status;
+    }
+    for (const Params& entry : entries) {
+      Status status = required(entry, "ReceiptHandle");
+      if (status.is_ok()) handles.push_back(*entry.string_param("ReceiptHandle"));
+      statuses.push_back(std::move(status));
+    }
+  } else {
+    if (Status status = required(request, "ReceiptHandle"); !status.is_ok()) co_return status;
+    handles.push_back(*request.string_param("ReceiptHandle"));
+    statuses.emplace_back();
+  }
+  // The deletes are made durable together, by one write.
+  std::function<void(std::function<void(std::vector<Status>)>)> remove =
+      [queue, &handles](std::function<void(std::vector<Status>)> done) {
+        queue->delete_async(std::vector<std::string_view>(handles.begin(), handles.end()),
+                            std::move(done));
+      };
+  std::vector<Status> deleted = co_await start_on_pool<std::vector<Status>>(blocking_pool_, remove);
+  asio::post(blocking_pool_, [queue] { queue->upkeep(); });
+  auto next = deleted.begin();
+  for (Status& status : statuses) {
+    if (status.is_ok()) status = std::move(*next++);
+  }
+  if (!batch)
+    co_return statuses.front().is_ok() ? Result<Value>(Value::structure())
+                                       : Result<Value>(statuses.front());
+  co_return batch_entries_result(request.entries(), std::move(statuses), true);
+}
+
 asio::awaitable<Result<Value>> SqsService::receive_message(const SqsRequest& request) {
   if (Status status = protocol::validate_receive_message(request); !status.is_ok()) {
     co_return status;
@@ -637,15 +703,20 @@ asio::awaitable<Result<Value>> SqsService::receive_message(const SqsRequest& req
       waiter->timer.cancel();
     });
   };
-  std::function<Result<std::vector<queues::ReceivedMessage>>()> take = [queue, receive] {
-    return queue->receive(receive);
-  };
+  // Runs on the pool (the receive writes its state records) and completes once they are
+  // durable; the upkeep it leaves (space reclaim, a checkpoint when due) runs after.
+  std::function<void(std::function<void(Result<std::vector<queues::ReceivedMessage>>)>)> take =
+      [queue, receive](std::function<void(Result<std::vector<queues::ReceivedMessage>>)> done) {
+        queue->receive_async(receive, std::move(done));
+      };
   while (true) {
     waiter->woken = false;
     // Subscribe before receiving, so that a send landing in between still wakes us.
     Subscription subscription(queue, wake);
-    auto received = co_await on_pool(blocking_pool_, take);
+    auto received =
+        co_await start_on_pool<Result<std::vector<queues::ReceivedMessage>>>(blocking_pool_, take);
     if (!received.is_ok()) co_return received.status();
+    if (!received->empty()) asio::post(blocking_pool_, [queue] { queue->upkeep(); });
     const auto now = std::chrono::steady_clock::now();
     if (!received->empty() || now >= deadline) {
       Value result = Value::structure();

@@ -4,9 +4,10 @@
 //   SqsService service(manager, blocking_pool, {});
 //   HttpReply reply = co_await service.handle(http_request_view, "127.0.0.1:9324");
 //
-// Every call into the queue service that may touch the disk (sends and deletes wait for
-// fsync) runs on the blocking pool; the coroutine itself only waits, so it may run on any
-// executor (the listener runs it on the connection's strand). ReceiveMessage long-polls: it
+// Every call into the queue service that may touch the disk runs on the blocking pool. Sends,
+// receives and deletes write there and return; the coroutine then waits for the write's
+// durability ticket without holding any thread, and may run on any executor (the listener
+// runs it on the connection's strand). ReceiveMessage long-polls: it
 // subscribes to the queue, sleeps until the wait time is over or the next delayed or
 // in-flight message becomes visible, and is woken at once by a send or a visibility change.
 #pragma once
@@ -57,6 +58,10 @@ class SqsService {
   // Runs `work` on the blocking pool and returns what it returned.
   asio::awaitable<Result<protocol::Value>> blocking(std::function<Result<protocol::Value>()> work);
   asio::awaitable<Result<protocol::Value>> receive_message(const protocol::SqsRequest& request);
+  // SendMessage(Batch) and DeleteMessage(Batch): the write on the pool, then a wait for its
+  // durability that holds no thread.
+  asio::awaitable<Result<protocol::Value>> send_messages(const protocol::SqsRequest& request);
+  asio::awaitable<Result<protocol::Value>> delete_messages(const protocol::SqsRequest& request);
 
   queues::QueueManager& queues_;
   asio::thread_pool& blocking_pool_;

@@ -1,6 +1,7 @@
 // Fetch: whole batches from each requested partition up to the byte limits, long-polling
-// until min_bytes have arrived or max_wait_ms has passed. An append to any partition being
-// waited on wakes the fetch at once.
+// until min_bytes have arrived or max_wait_ms has passed. Only records below the high
+// watermark are returned; the high watermark moving on any partition being waited on wakes
+// the fetch at once.
 #include <chrono>
 #include <deque>
 
@@ -39,7 +40,9 @@ int64_t gather(const protocol::FetchRequest& body, std::vector<Wanted>& wanted,
         continue;
       }
       const auto& log = item.partition->log();
-      const int64_t high_watermark = log.log_end_offset();
+      // Only what is acknowledged is served: a record below the log end but not yet durable
+      // could be taken back by a power cut after the consumer committed past it.
+      const int64_t high_watermark = log.high_watermark();
       data.high_watermark = high_watermark;
       // No transactions yet: everything below the high watermark is stable.
       data.last_stable_offset = high_watermark;

@@ -32,7 +32,8 @@ asio::awaitable<HandlerResult> handle_list_offsets(BrokerContext& context, Reque
       const auto& log = partition->log();
       answer.leader_epoch = partition->leader_epoch();
       if (wanted.timestamp == kLatest) {
-        answer.offset = log.log_end_offset();
+        // What consumers can read: the high watermark, not the last offset written.
+        answer.offset = log.high_watermark();
       } else if (wanted.timestamp == kEarliest) {
         answer.offset = log.log_start_offset();
       } else {

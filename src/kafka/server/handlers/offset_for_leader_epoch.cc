@@ -31,11 +31,15 @@ asio::awaitable<HandlerResult> handle_offset_for_leader_epoch(BrokerContext& con
         result.error_code = static_cast<int16_t>(ErrorCode::kUnknownLeaderEpoch);
       } else if (wanted.current_leader_epoch >= 0 && wanted.current_leader_epoch < current) {
         result.error_code = static_cast<int16_t>(ErrorCode::kFencedLeaderEpoch);
-      } else if (wanted.leader_epoch <= current) {
-        result.leader_epoch = current;
-        result.end_offset = partition->log().log_end_offset();
+      } else {
+        // From the epoch cache, as Kafka answers: the largest epoch <= the one asked and
+        // where the next one starts (the log end for the latest); undefined (-1, -1) for an
+        // epoch newer than any this log has seen.
+        const storage::EpochEndOffset end =
+            partition->log().end_offset_for_epoch(wanted.leader_epoch);
+        result.leader_epoch = end.epoch;
+        result.end_offset = end.end_offset;
       }
-      // An epoch newer than ours: leader_epoch and end_offset stay -1 (undefined).
     }
   }
   co_return std::optional<std::string>(encode_body(response, request.header.api_version));

@@ -78,8 +78,14 @@ asio::awaitable<HandlerResult> handle_delete_records(BrokerContext& context, Req
       }
       jobs.emplace_back([&result, partition, offset = wanted.offset] {
         auto& log = partition->log();
+        // Kafka's bounds: -1 means the high watermark, and nothing past it may go.
+        const int64_t high_watermark = log.high_watermark();
         Status status =
-            log.delete_records(offset == kHighWatermark ? log.log_end_offset() : offset);
+            offset > high_watermark
+                ? Status::out_of_range("offset " + std::to_string(offset) +
+                                       " is past the high watermark " +
+                                       std::to_string(high_watermark))
+                : log.delete_records(offset == kHighWatermark ? high_watermark : offset);
         result.error_code = static_cast<int16_t>(error_code_for(status));
         result.low_watermark = log.log_start_offset();
       });
