@@ -50,7 +50,8 @@ class QueueStateLog {
   // `config.segment_bytes` is capped at kStateSegmentBytes.
   static Result<std::unique_ptr<QueueStateLog>> open(const std::filesystem::path& dir,
                                                      storage::LogConfig config,
-                                                     storage::Clock clock);
+                                                     storage::Clock clock,
+                                                     FileSystem& fs = FileSystem::posix());
 
   // Appends `changes` as one batch; returns once they are durable (under fsync=always).
   Status append(const std::vector<StateChange>& changes, int64_t now_ms);

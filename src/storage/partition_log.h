@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 
+#include "common/file_system.h"
 #include "common/status.h"
 #include "storage/fsync_policy.h"
 #include "storage/producer_state.h"
@@ -111,10 +112,12 @@ struct RecoveryTally {
 
 class PartitionLog {
  public:
-  // Opens the log in `dir`, creating it if needed, and recovers from an unclean stop.
+  // Opens the log in `dir`, creating it if needed, and recovers from an unclean stop. Every
+  // file operation goes through `fs`, which must outlive the log.
   static Result<std::unique_ptr<PartitionLog>> open(const std::filesystem::path& dir,
                                                     const LogConfig& config,
-                                                    Clock clock = system_clock_ms);
+                                                    Clock clock = system_clock_ms,
+                                                    FileSystem& fs = FileSystem::posix());
   ~PartitionLog();
   PartitionLog(const PartitionLog&) = delete;
   PartitionLog& operator=(const PartitionLog&) = delete;
@@ -174,7 +177,7 @@ class PartitionLog {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
-  PartitionLog(std::filesystem::path dir, const LogConfig& config, Clock clock);
+  PartitionLog(std::filesystem::path dir, const LogConfig& config, Clock clock, FileSystem& fs);
 
   Status load();
   // Replays every batch header into producers_. REQUIRES: append_mu_ held, or no other
@@ -203,6 +206,7 @@ class PartitionLog {
 
   const std::filesystem::path dir_;
   const Clock clock_;
+  FileSystem& fs_;
   LogRecovery recovery_;
 
   mutable std::mutex config_mu_;
