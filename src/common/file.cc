@@ -19,14 +19,27 @@ Result<FileDescriptor> open_file(const std::filesystem::path& path, int flags) {
   return FileDescriptor(fd);
 }
 
-Status pread_full(int fd, char* out, size_t n, uint64_t offset) {
+namespace {
+
+std::string context(std::string_view call, std::string_view what) {
+  std::string out(call);
+  if (!what.empty()) {
+    out += ' ';
+    out += what;
+  }
+  return out;
+}
+
+}  // namespace
+
+Status pread_full(int fd, char* out, size_t n, uint64_t offset, std::string_view what) {
   while (n > 0) {
     const ssize_t got = ::pread(fd, out, n, static_cast<off_t>(offset));
     if (got < 0) {
       if (errno == EINTR) continue;
-      return Status::from_errno("pread", errno);
+      return Status::from_errno(context("pread", what), errno);
     }
-    if (got == 0) return Status::out_of_range("pread past end of file");
+    if (got == 0) return Status::out_of_range(context("pread", what) + " past end of file");
     out += got;
     n -= static_cast<size_t>(got);
     offset += static_cast<uint64_t>(got);
@@ -34,12 +47,12 @@ Status pread_full(int fd, char* out, size_t n, uint64_t offset) {
   return Status::ok();
 }
 
-Status pwrite_full(int fd, std::string_view data, uint64_t offset) {
+Status pwrite_full(int fd, std::string_view data, uint64_t offset, std::string_view what) {
   while (!data.empty()) {
     const ssize_t put = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
     if (put < 0) {
       if (errno == EINTR) continue;
-      return Status::from_errno("pwrite", errno);
+      return Status::from_errno(context("pwrite", what), errno);
     }
     data.remove_prefix(static_cast<size_t>(put));
     offset += static_cast<uint64_t>(put);
@@ -69,28 +82,6 @@ Status sync_directory(const std::filesystem::path& dir) {
   SLUICE_ASSIGN_OR_RETURN(FileDescriptor fd, open_file(dir, O_RDONLY | O_DIRECTORY));
   if (::fsync(fd.get()) != 0) return Status::from_errno("fsync " + dir.string(), errno);
   return Status::ok();
-}
-
-Status write_file_atomically(const std::filesystem::path& path, std::string_view contents) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  {
-    SLUICE_ASSIGN_OR_RETURN(FileDescriptor fd, open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC));
-    SLUICE_RETURN_IF_ERROR(pwrite_full(fd.get(), contents, 0));
-    if (::fsync(fd.get()) != 0) return Status::from_errno("fsync " + tmp.string(), errno);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Status::from_errno("rename " + tmp.string(), errno);
-  }
-  return sync_directory(path.parent_path());
-}
-
-Result<std::string> read_small_file(const std::filesystem::path& path) {
-  SLUICE_ASSIGN_OR_RETURN(FileDescriptor fd, open_file(path, O_RDONLY));
-  SLUICE_ASSIGN_OR_RETURN(uint64_t size, file_size(fd.get()));
-  std::string out(size, '\0');
-  SLUICE_RETURN_IF_ERROR(pread_full(fd.get(), out.data(), out.size(), 0));
-  return out;
 }
 
 }  // namespace sluice

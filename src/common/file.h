@@ -1,6 +1,7 @@
 // Thin, error-checked wrappers over POSIX file calls: an owning file descriptor, whole
 // reads and writes that retry short transfers and EINTR, and the directory fsync that makes
-// a created, renamed or removed name durable.
+// a created, renamed or removed name durable. The building blocks of FileSystem::posix()
+// (file_system.h); storage and the services use a FileSystem, never these directly.
 #pragma once
 
 #include <cstdint>
@@ -44,20 +45,16 @@ class FileDescriptor {
 // Opens `path` with open(2) `flags` (O_CLOEXEC is added) and mode 0644.
 Result<FileDescriptor> open_file(const std::filesystem::path& path, int flags);
 
-// Reads exactly `n` bytes at `offset`; a short file is OutOfRange.
-Status pread_full(int fd, char* out, size_t n, uint64_t offset);
+// Reads exactly `n` bytes at `offset`; a short file is OutOfRange. `what` names the file in
+// errors.
+Status pread_full(int fd, char* out, size_t n, uint64_t offset, std::string_view what = {});
 // Writes all of `data` at `offset`.
-Status pwrite_full(int fd, std::string_view data, uint64_t offset);
+Status pwrite_full(int fd, std::string_view data, uint64_t offset, std::string_view what = {});
 Status fdatasync_fd(int fd, std::string_view what);
 Status truncate_fd(int fd, uint64_t size, std::string_view what);
 Result<uint64_t> file_size(int fd);
 
 // fsyncs a directory so that entries created, renamed or unlinked in it survive a crash.
 Status sync_directory(const std::filesystem::path& dir);
-
-// Replaces `path` with `contents` atomically and durably: write a temporary file, fsync it,
-// rename it over `path`, fsync the directory.
-Status write_file_atomically(const std::filesystem::path& path, std::string_view contents);
-Result<std::string> read_small_file(const std::filesystem::path& path);
 
 }  // namespace sluice

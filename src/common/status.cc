@@ -1,5 +1,6 @@
 #include "common/status.h"
 
+#include <cerrno>
 #include <cstring>
 
 namespace sluice {
@@ -24,6 +25,8 @@ std::string_view status_code_name(StatusCode code) {
       return "FailedPrecondition";
     case StatusCode::kIoError:
       return "IoError";
+    case StatusCode::kStorageFull:
+      return "StorageFull";
     case StatusCode::kOutOfOrderSequence:
       return "OutOfOrderSequence";
     case StatusCode::kProducerFenced:
@@ -38,6 +41,7 @@ Status Status::from_errno(std::string_view context, int err) {
   std::string msg(context);
   msg += ": ";
   msg += std::strerror(err);
+  if (err == ENOSPC || err == EDQUOT) return storage_full(std::move(msg));
   return io_error(std::move(msg));
 }
 

@@ -24,6 +24,7 @@ enum class StatusCode {
   kAlreadyExists,       // creating something that exists
   kFailedPrecondition,  // the object is in a state that forbids the call (e.g. offline)
   kIoError,             // the operating system reported an I/O failure
+  kStorageFull,         // no space left on the disk (ENOSPC, EDQUOT): retry once there is
   // Idempotent producers (record batch producer id, epoch and sequence):
   kOutOfOrderSequence,  // a gap or reordering in a producer's sequence numbers
   kProducerFenced,      // a batch from an older epoch of the producer id
@@ -51,6 +52,7 @@ class [[nodiscard]] Status {
     return {StatusCode::kFailedPrecondition, std::move(msg)};
   }
   static Status io_error(std::string msg) { return {StatusCode::kIoError, std::move(msg)}; }
+  static Status storage_full(std::string msg) { return {StatusCode::kStorageFull, std::move(msg)}; }
   static Status out_of_order_sequence(std::string msg) {
     return {StatusCode::kOutOfOrderSequence, std::move(msg)};
   }
@@ -60,7 +62,8 @@ class [[nodiscard]] Status {
   static Status unknown_producer(std::string msg) {
     return {StatusCode::kUnknownProducer, std::move(msg)};
   }
-  // An I/O error carrying strerror(err) after the context, e.g. "fdatasync 0.log: No space left".
+  // An I/O error carrying strerror(err) after the context, e.g. "pwrite 0.log: No space left
+  // on device"; kStorageFull for ENOSPC and EDQUOT, kIoError for any other errno.
   static Status from_errno(std::string_view context, int err);
 
   bool is_ok() const { return code_ == StatusCode::kOk; }

@@ -57,11 +57,13 @@ bool decode_value(std::string_view in, CommittedOffset* value) {
 }  // namespace
 
 Result<std::unique_ptr<OffsetStore>> OffsetStore::open(const std::filesystem::path& dir,
-                                                       const storage::LogConfig& config) {
+                                                       const storage::LogConfig& config,
+                                                       FileSystem& fs) {
   storage::LogConfig log_config = config;
   log_config.retention_ms = -1;  // deleting old commits would lose live offsets
   log_config.retention_bytes = -1;
-  SLUICE_ASSIGN_OR_RETURN(auto log, storage::PartitionLog::open(dir, log_config));
+  SLUICE_ASSIGN_OR_RETURN(
+      auto log, storage::PartitionLog::open(dir, log_config, storage::system_clock_ms, fs));
   std::unique_ptr<OffsetStore> store(new OffsetStore(std::move(log)));
   SLUICE_RETURN_IF_ERROR(store->replay());
   return store;

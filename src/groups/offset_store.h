@@ -39,7 +39,8 @@ struct CommittedOffset {
 class OffsetStore {
  public:
   static Result<std::unique_ptr<OffsetStore>> open(const std::filesystem::path& dir,
-                                                   const storage::LogConfig& config);
+                                                   const storage::LogConfig& config,
+                                                   FileSystem& fs = FileSystem::posix());
 
   // Durably records `offsets` for `group`, all or nothing.
   Status commit(const std::string& group,

@@ -6,7 +6,6 @@
 #include <condition_variable>
 #include <random>
 
-#include "common/file.h"
 #include "common/log.h"
 #include "queues/log_scan.h"
 #include "queues/receipt_handle.h"
@@ -77,13 +76,11 @@ storage::LogConfig queue_log_config(storage::LogConfig config, const QueueStorag
   return config;
 }
 
-Result<std::optional<CheckpointReader>> read_checkpoint(const std::filesystem::path& file) {
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) {
-    if (ec) return Status::io_error("stat " + file.string() + ": " + ec.message());
-    return std::optional<CheckpointReader>();
-  }
-  SLUICE_ASSIGN_OR_RETURN(std::string bytes, read_small_file(file));
+Result<std::optional<CheckpointReader>> read_checkpoint(FileSystem& fs,
+                                                        const std::filesystem::path& file) {
+  SLUICE_ASSIGN_OR_RETURN(bool exists, fs.exists(file));
+  if (!exists) return std::optional<CheckpointReader>();
+  SLUICE_ASSIGN_OR_RETURN(std::string bytes, read_small_file(fs, file));
   auto reader = CheckpointReader::parse(std::move(bytes));
   if (!reader.is_ok()) {
     return Status::corruption(file.string() + ": " + reader.status().message());
@@ -106,15 +103,14 @@ Queue::Queue(std::filesystem::path dir, QueueContext context, QueueMetadata meta
 
 Result<std::shared_ptr<Queue>> Queue::create(const std::filesystem::path& dir, QueueContext context,
                                              QueueMetadata metadata) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::io_error("create " + dir.string() + ": " + ec.message());
-  SLUICE_RETURN_IF_ERROR(write_queue_metadata(dir / "queue.json", metadata));
+  SLUICE_RETURN_IF_ERROR(create_directories(*context.fs, dir));
+  SLUICE_RETURN_IF_ERROR(write_queue_metadata(*context.fs, dir / "queue.json", metadata));
   return open(dir, std::move(context));
 }
 
 Result<std::shared_ptr<Queue>> Queue::open(const std::filesystem::path& dir, QueueContext context) {
-  SLUICE_ASSIGN_OR_RETURN(QueueMetadata metadata, read_queue_metadata(dir / "queue.json"));
+  SLUICE_ASSIGN_OR_RETURN(QueueMetadata metadata,
+                          read_queue_metadata(*context.fs, dir / "queue.json"));
   std::shared_ptr<Queue> queue(new Queue(dir, std::move(context), std::move(metadata)));
   SLUICE_RETURN_IF_ERROR(queue->load());
   return queue;
@@ -122,10 +118,11 @@ Result<std::shared_ptr<Queue>> Queue::open(const std::filesystem::path& dir, Que
 
 Status Queue::load() {
   const storage::LogConfig config = queue_log_config(context_.log_config, context_.storage);
-  SLUICE_ASSIGN_OR_RETURN(messages_,
-                          storage::PartitionLog::open(dir_ / "messages", config, context_.clock));
-  SLUICE_ASSIGN_OR_RETURN(state_, QueueStateLog::open(dir_ / "state", config, context_.clock));
-  SLUICE_ASSIGN_OR_RETURN(auto checkpoint, read_checkpoint(dir_ / kCheckpointFile));
+  SLUICE_ASSIGN_OR_RETURN(messages_, storage::PartitionLog::open(dir_ / "messages", config,
+                                                                 context_.clock, *context_.fs));
+  SLUICE_ASSIGN_OR_RETURN(
+      state_, QueueStateLog::open(dir_ / "state", config, context_.clock, *context_.fs));
+  SLUICE_ASSIGN_OR_RETURN(auto checkpoint, read_checkpoint(*context_.fs, dir_ / kCheckpointFile));
   std::lock_guard lock(mu_);
   const int64_t now = context_.clock();
   released_below_ = messages_->log_start_offset();
@@ -960,7 +957,7 @@ StringMap Queue::get_attributes(const std::vector<std::string>& names) {
 
 Status Queue::save_metadata_locked() {
   metadata_.last_modified_s = context_.clock() / 1000;
-  return write_queue_metadata(dir_ / "queue.json", metadata_);
+  return write_queue_metadata(*context_.fs, dir_ / "queue.json", metadata_);
 }
 
 Status Queue::set_attributes(const StringMap& values) {
@@ -1080,7 +1077,7 @@ Status Queue::write_checkpoint_locked() {
   }
   SLUICE_RETURN_IF_ERROR(state_->flush());
   SLUICE_RETURN_IF_ERROR(messages_->flush());
-  SLUICE_RETURN_IF_ERROR(write_file_atomically(dir_ / kCheckpointFile, bytes));
+  SLUICE_RETURN_IF_ERROR(write_file_atomically(*context_.fs, dir_ / kCheckpointFile, bytes));
   last_checkpoint_bytes_ = static_cast<int64_t>(bytes.size());
   checkpointed_at_appended_ = appended;
   return state_->drop_before(state_end);

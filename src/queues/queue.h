@@ -65,6 +65,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/file_system.h"
 #include "common/status.h"
 #include "queues/dedup_window.h"
 #include "queues/fifo_groups.h"
@@ -150,6 +151,8 @@ struct QueueContext {
   storage::LogConfig log_config;
   DeadLetterResolver dead_letters;
   QueueStorageOptions storage;
+  // Every file of the queue (both logs, checkpoint, queue.json); must outlive the queue.
+  FileSystem* fs = &FileSystem::posix();
 };
 
 class Queue {

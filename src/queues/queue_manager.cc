@@ -24,19 +24,20 @@ Status no_such_queue(const std::string& name) {
 
 Result<std::unique_ptr<QueueManager>> QueueManager::open(const std::filesystem::path& dir,
                                                          QueueManagerOptions options) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::io_error("create " + dir.string() + ": " + ec.message());
+  FileSystem& fs = *options.fs;
+  SLUICE_RETURN_IF_ERROR(create_directories(fs, dir));
   std::unique_ptr<QueueManager> manager(new QueueManager(dir, std::move(options)));
-  for (const auto& item : std::filesystem::directory_iterator(dir, ec)) {
+  SLUICE_ASSIGN_OR_RETURN(auto entries, fs.list(dir));
+  for (const auto& item : entries) {
     // A directory without queue.json is a create that crashed before its metadata was
     // durable: the queue was never acknowledged.
-    if (!item.is_directory() || !std::filesystem::exists(item.path() / "queue.json")) continue;
-    const std::string name = item.path().filename().string();
-    SLUICE_ASSIGN_OR_RETURN(auto queue, Queue::open(item.path(), manager->context_for(name)));
-    manager->queues_.emplace(name, std::move(queue));
+    if (!item.is_directory) continue;
+    SLUICE_ASSIGN_OR_RETURN(bool committed, fs.exists(dir / item.name / "queue.json"));
+    if (!committed) continue;
+    SLUICE_ASSIGN_OR_RETURN(auto queue,
+                            Queue::open(dir / item.name, manager->context_for(item.name)));
+    manager->queues_.emplace(item.name, std::move(queue));
   }
-  if (ec) return Status::io_error("list " + dir.string() + ": " + ec.message());
   if (manager->options_.maintenance_interval_ms > 0) {
     manager->maintenance_ = std::thread([m = manager.get()] { m->run_maintenance(); });
   }
@@ -104,7 +105,8 @@ QueueContext QueueManager::context_for(const std::string& name) {
                       options_.clock,
                       options_.log_config,
                       [this](const std::string& target) { return find_by_arn(target); },
-                      options_.queue_storage};
+                      options_.queue_storage,
+                      options_.fs};
 }
 
 Status QueueManager::check_redrive_target(const StringMap& attributes, bool fifo) const {
@@ -181,12 +183,12 @@ Status QueueManager::delete_queue(const std::string& name) {
     deleted_at_ms_[name] = options_.clock();
   }
   SLUICE_RETURN_IF_ERROR(queue->close());
-  std::error_code ec;
-  // queue.json goes first: a crash mid-removal then leaves a directory open() skips.
-  std::filesystem::remove(queue->dir() / "queue.json", ec);
-  if (!ec) std::filesystem::remove_all(queue->dir(), ec);
-  if (ec) return Status::io_error("remove " + queue->dir().string() + ": " + ec.message());
-  return sync_directory(dir_);
+  FileSystem& fs = *options_.fs;
+  // queue.json goes first, durably: a crash mid-removal then leaves a directory open() skips.
+  SLUICE_RETURN_IF_ERROR(fs.remove(queue->dir() / "queue.json"));
+  SLUICE_RETURN_IF_ERROR(fs.sync_directory(queue->dir()));
+  SLUICE_RETURN_IF_ERROR(fs.remove_all(queue->dir()));
+  return fs.sync_directory(dir_);
 }
 
 Result<QueueList> QueueManager::list_queues(const std::string& prefix,

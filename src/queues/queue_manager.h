@@ -37,6 +37,8 @@ struct QueueManagerOptions {
   QueueStorageOptions queue_storage;
   // 0: no maintenance thread (tests call maintain() themselves).
   int64_t maintenance_interval_ms = 1000;
+  // Every queue file goes through it; must outlive the manager.
+  FileSystem* fs = &FileSystem::posix();
 };
 
 struct QueueList {

@@ -2,23 +2,23 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/file.h"
 #include "sqs/protocol/base64.h"
 
 namespace sluice::queues {
 
-Status write_queue_metadata(const std::filesystem::path& file, const QueueMetadata& metadata) {
+Status write_queue_metadata(FileSystem& fs, const std::filesystem::path& file,
+                            const QueueMetadata& metadata) {
   nlohmann::json json;
   json["attributes"] = metadata.attributes.set_values();
   json["tags"] = metadata.tags;
   json["created_s"] = metadata.created_s;
   json["last_modified_s"] = metadata.last_modified_s;
   json["secret"] = sqs::protocol::base64_encode(metadata.secret);
-  return write_file_atomically(file, json.dump(2));
+  return write_file_atomically(fs, file, json.dump(2));
 }
 
-Result<QueueMetadata> read_queue_metadata(const std::filesystem::path& file) {
-  SLUICE_ASSIGN_OR_RETURN(std::string text, read_small_file(file));
+Result<QueueMetadata> read_queue_metadata(FileSystem& fs, const std::filesystem::path& file) {
+  SLUICE_ASSIGN_OR_RETURN(std::string text, read_small_file(fs, file));
   const auto json = nlohmann::json::parse(text, nullptr, false);
   const auto bad = [&] {
     return Status::corruption(file.string() + " is not valid queue metadata");

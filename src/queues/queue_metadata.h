@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "common/file_system.h"
 #include "common/status.h"
 #include "queues/queue_attributes.h"
 
@@ -19,7 +20,8 @@ struct QueueMetadata {
   std::string secret;  // signs receipt handles (receipt_handle.h); raw bytes
 };
 
-Status write_queue_metadata(const std::filesystem::path& file, const QueueMetadata& metadata);
-Result<QueueMetadata> read_queue_metadata(const std::filesystem::path& file);
+Status write_queue_metadata(FileSystem& fs, const std::filesystem::path& file,
+                            const QueueMetadata& metadata);
+Result<QueueMetadata> read_queue_metadata(FileSystem& fs, const std::filesystem::path& file);
 
 }  // namespace sluice::queues

@@ -39,9 +39,9 @@ bool decode(std::string_view in, StateChange* change) {
 
 Result<std::unique_ptr<QueueStateLog>> QueueStateLog::open(const std::filesystem::path& dir,
                                                            storage::LogConfig config,
-                                                           storage::Clock clock) {
+                                                           storage::Clock clock, FileSystem& fs) {
   config.segment_bytes = std::min(config.segment_bytes, kStateSegmentBytes);
-  SLUICE_ASSIGN_OR_RETURN(auto log, storage::PartitionLog::open(dir, config, std::move(clock)));
+  SLUICE_ASSIGN_OR_RETURN(auto log, storage::PartitionLog::open(dir, config, std::move(clock), fs));
   return std::unique_ptr<QueueStateLog>(new QueueStateLog(std::move(log)));
 }
 

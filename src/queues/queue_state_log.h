@@ -50,7 +50,8 @@ class QueueStateLog {
   // `config.segment_bytes` is capped at kStateSegmentBytes.
   static Result<std::unique_ptr<QueueStateLog>> open(const std::filesystem::path& dir,
                                                      storage::LogConfig config,
-                                                     storage::Clock clock);
+                                                     storage::Clock clock,
+                                                     FileSystem& fs = FileSystem::posix());
 
   // Writes `changes` as one batch and returns at once; the ticket completes once they are
   // durable (under fsync=always). Nothing to write: a ticket that is done.

@@ -9,7 +9,7 @@
 
 #include "admin/admin_server.h"
 #include "common/asio.h"
-#include "common/file.h"
+#include "common/file_system.h"
 #include "common/log.h"
 #include "groups/group_coordinator.h"
 #include "groups/offset_store.h"
@@ -216,25 +216,28 @@ int run_serve(const ServeOptions& options) {
   IoThreads admin_thread(admin_io);
   admin_thread.start(1);
 
+  // The one place the broker picks its disk: every service below gets it explicitly.
+  FileSystem& fs = FileSystem::posix();
   topics::TopicDefaults defaults;
   defaults.log.fsync = *fsync;
   defaults.partitions = static_cast<int32_t>(options.default_partitions);
   auto topics =
-      topics::TopicManager::open(std::filesystem::path(options.data_dir) / "topics", defaults);
+      topics::TopicManager::open(std::filesystem::path(options.data_dir) / "topics", defaults, fs);
   if (!topics.is_ok()) return fail(topics.status());
 
   auto offsets = groups::OffsetStore::open(
-      std::filesystem::path(options.data_dir) / "groups" / "offsets", defaults.log);
+      std::filesystem::path(options.data_dir) / "groups" / "offsets", defaults.log, fs);
   if (!offsets.is_ok()) return fail(offsets.status());
   groups::GroupConfig group_config;
   group_config.initial_rebalance_delay_ms = options.group_initial_rebalance_delay_ms;
   groups::GroupCoordinator coordinator(**offsets, group_config);
-  auto producer_ids =
-      topics::ProducerIdAllocator::open(std::filesystem::path(options.data_dir) / "producer-ids");
+  auto producer_ids = topics::ProducerIdAllocator::open(
+      std::filesystem::path(options.data_dir) / "producer-ids", fs);
   if (!producer_ids.is_ok()) return fail(producer_ids.status());
   queues::QueueManagerOptions queue_options;
   queue_options.region = options.sqs_region;
   queue_options.account_id = options.sqs_account_id;
+  queue_options.fs = &fs;
   auto queue_manager =
       queues::QueueManager::open(std::filesystem::path(options.data_dir) / "queues", queue_options);
   if (!queue_manager.is_ok()) return fail(queue_manager.status());
@@ -299,7 +302,7 @@ int run_serve(const ServeOptions& options) {
   if (!options.ports_file.empty()) {
     // Absolute, so that the atomic write can sync the file's directory even for "ports".
     Status status =
-        write_file_atomically(std::filesystem::absolute(options.ports_file),
+        write_file_atomically(fs, std::filesystem::absolute(options.ports_file),
                               "kafka=" + std::to_string(listener.port()) + "\n" +
                                   "sqs=" + std::to_string(sqs_listener.port()) + "\n" +
                                   "admin=" + std::to_string(admin_server.port()) + "\n");

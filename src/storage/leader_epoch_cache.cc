@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 
-#include "common/file.h"
 
 namespace sluice::storage {
 
@@ -24,7 +23,8 @@ std::optional<T> take_number(std::string_view& text) {
 
 }  // namespace
 
-LeaderEpochCache::LeaderEpochCache(LeaderEpochCache&& other) noexcept : file_(other.file_) {
+LeaderEpochCache::LeaderEpochCache(LeaderEpochCache&& other) noexcept
+    : fs_(other.fs_), file_(other.file_) {
   std::lock_guard lock(other.mu_);
   entries_ = std::move(other.entries_);
 }
@@ -64,12 +64,13 @@ Result<std::vector<EpochEntry>> LeaderEpochCache::decode(std::string_view text) 
   return entries;
 }
 
-Result<LeaderEpochCache> LeaderEpochCache::load(std::filesystem::path file, bool* found) {
-  LeaderEpochCache cache(std::move(file));
+Result<LeaderEpochCache> LeaderEpochCache::load(FileSystem& fs, std::filesystem::path file,
+                                                bool* found) {
+  LeaderEpochCache cache(fs, std::move(file));
   *found = false;
-  std::error_code ec;
-  if (!std::filesystem::exists(cache.file_, ec)) return cache;
-  SLUICE_ASSIGN_OR_RETURN(std::string text, read_small_file(cache.file_));
+  SLUICE_ASSIGN_OR_RETURN(bool exists, fs.exists(cache.file_));
+  if (!exists) return cache;
+  SLUICE_ASSIGN_OR_RETURN(std::string text, read_small_file(fs, cache.file_));
   auto entries = decode(text);
   if (!entries.is_ok()) {
     return Status::corruption(cache.file_.string() + ": " + entries.status().message());
@@ -80,7 +81,7 @@ Result<LeaderEpochCache> LeaderEpochCache::load(std::filesystem::path file, bool
 }
 
 Status LeaderEpochCache::persist_locked() const {
-  return write_file_atomically(file_, encode(entries_));
+  return write_file_atomically(fs_, file_, encode(entries_));
 }
 
 Status LeaderEpochCache::assign(int32_t epoch, int64_t start_offset) {

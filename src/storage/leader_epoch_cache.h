@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "common/file_system.h"
 #include "common/status.h"
 
 namespace sluice::storage {
@@ -46,7 +47,8 @@ class LeaderEpochCache {
  public:
   // Loads `file` if it exists (`*found` tells whether it did); an unreadable or malformed
   // file is Corruption.
-  static Result<LeaderEpochCache> load(std::filesystem::path file, bool* found);
+  // `fs` must outlive the cache.
+  static Result<LeaderEpochCache> load(FileSystem& fs, std::filesystem::path file, bool* found);
 
   LeaderEpochCache(LeaderEpochCache&& other) noexcept;
   LeaderEpochCache& operator=(LeaderEpochCache&&) = delete;
@@ -79,9 +81,10 @@ class LeaderEpochCache {
   static Result<std::vector<EpochEntry>> decode(std::string_view text);
 
  private:
-  explicit LeaderEpochCache(std::filesystem::path file) : file_(std::move(file)) {}
+  LeaderEpochCache(FileSystem& fs, std::filesystem::path file) : fs_(fs), file_(std::move(file)) {}
   Status persist_locked() const;  // REQUIRES: mu_ held
 
+  FileSystem& fs_;
   const std::filesystem::path file_;
   mutable std::mutex mu_;
   std::vector<EpochEntry> entries_;  // GUARDED_BY(mu_); increasing epoch and start offset

@@ -1,15 +1,11 @@
 #include "storage/partition_log.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <thread>
 #include <vector>
 
-#include "common/file.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "storage/format.h"
@@ -61,9 +57,10 @@ metrics::Histogram& fsync_latency() {
 }  // namespace
 
 PartitionLog::PartitionLog(std::filesystem::path dir, const LogConfig& config, Clock clock,
-                           LogSyncer* syncer, LeaderEpochCache epochs)
+                           FileSystem& fs, LogSyncer* syncer, LeaderEpochCache epochs)
     : dir_(std::move(dir)),
       clock_(std::move(clock)),
+      fs_(fs),
       syncer_(syncer),
       epochs_(std::move(epochs)),
       config_(config) {}
@@ -81,15 +78,13 @@ PartitionLog::~PartitionLog() {
 
 Result<std::unique_ptr<PartitionLog>> PartitionLog::open(const std::filesystem::path& dir,
                                                          const LogConfig& config, Clock clock,
-                                                         LogSyncer* syncer) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::io_error("create " + dir.string() + ": " + ec.message());
+                                                         FileSystem& fs, LogSyncer* syncer) {
+  SLUICE_RETURN_IF_ERROR(create_directories(fs, dir));
   bool epochs_found = false;
   SLUICE_ASSIGN_OR_RETURN(auto epochs,
-                          LeaderEpochCache::load(dir / kLeaderEpochFile, &epochs_found));
+                          LeaderEpochCache::load(fs, dir / kLeaderEpochFile, &epochs_found));
   std::unique_ptr<PartitionLog> log(
-      new PartitionLog(dir, config, std::move(clock), syncer, std::move(epochs)));
+      new PartitionLog(dir, config, std::move(clock), fs, syncer, std::move(epochs)));
   SLUICE_RETURN_IF_ERROR(log->load(epochs_found));
   return log;
 }
@@ -97,9 +92,9 @@ Result<std::unique_ptr<PartitionLog>> PartitionLog::open(const std::filesystem::
 Status PartitionLog::load(bool epochs_found) {
   std::vector<int64_t> bases;
   std::vector<std::filesystem::path> leftovers;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
-    const auto& file = entry.path();
+  SLUICE_ASSIGN_OR_RETURN(auto entries, fs_.list(dir_));
+  for (const auto& entry : entries) {
+    const auto file = dir_ / entry.name;
     if (auto base = parse_segment_base(file)) {
       bases.push_back(*base);
     } else if (file.extension() == ".tmp") {
@@ -107,19 +102,22 @@ Status PartitionLog::load(bool epochs_found) {
     } else if (file.extension() == kOffsetIndexSuffix || file.extension() == kTimeIndexSuffix) {
       std::filesystem::path log_file = file;
       log_file.replace_extension(kLogSuffix);
-      if (!std::filesystem::exists(log_file)) leftovers.push_back(file);  // removal cut short
+      SLUICE_ASSIGN_OR_RETURN(bool has_log, fs_.exists(log_file));
+      if (!has_log) leftovers.push_back(file);  // removal cut short
     }
   }
-  if (ec) return Status::io_error("list " + dir_.string() + ": " + ec.message());
-  for (const auto& file : leftovers) std::filesystem::remove(file, ec);
+  for (const auto& file : leftovers) SLUICE_RETURN_IF_ERROR(fs_.remove(file));
   std::sort(bases.begin(), bases.end());
 
   const auto marker = dir_ / kCleanShutdownFile;
-  recovery_.clean_shutdown = std::filesystem::exists(marker);
+  SLUICE_ASSIGN_OR_RETURN(recovery_.clean_shutdown, fs_.exists(marker));
   recovery_.segments = bases.size();
 
   int64_t start = 0;
-  if (auto text = read_small_file(dir_ / kLogStartOffsetFile); text.is_ok()) {
+  auto text = read_small_file(fs_, dir_ / kLogStartOffsetFile);
+  // Only a missing file means "never raised": any other failure must not resurrect records.
+  if (!text.is_ok() && text.status().code() != StatusCode::kNotFound) return text.status();
+  if (text.is_ok()) {
     auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), start);
     if (error != std::errc()) {
       return Status::corruption(dir_.string() + "/" + kLogStartOffsetFile + " is not a number");
@@ -132,17 +130,17 @@ Status PartitionLog::load(bool epochs_found) {
     // Only the newest segment can hold a torn write: a segment is fsynced before the next
     // one is created, and a clean shutdown fsyncs the newest.
     auto segment = newest && !recovery_.clean_shutdown
-                       ? Segment::open_and_recover(dir_, bases[i], &found)
-                       : Segment::open_trusted(dir_, bases[i], &found);
+                       ? Segment::open_and_recover(fs_, dir_, bases[i], &found)
+                       : Segment::open_trusted(fs_, dir_, bases[i], &found);
     if (!segment.is_ok()) return segment.status();
     if (found.indexes_rebuilt && !found.scanned) ++recovery_.indexes_rebuilt;
     if (newest) recovery_.tail = found;
     segments_.emplace(bases[i], std::shared_ptr<Segment>(std::move(*segment)));
   }
   if (segments_.empty()) {
-    SLUICE_ASSIGN_OR_RETURN(auto segment, Segment::create(dir_, start));
+    SLUICE_ASSIGN_OR_RETURN(auto segment, Segment::create(fs_, dir_, start));
     segments_.emplace(start, std::shared_ptr<Segment>(std::move(segment)));
-    SLUICE_RETURN_IF_ERROR(sync_directory(dir_));
+    SLUICE_RETURN_IF_ERROR(fs_.sync_directory(dir_));
   }
 
   const int64_t end = segments_.rbegin()->second->next_offset();
@@ -168,9 +166,8 @@ Status PartitionLog::load(bool epochs_found) {
   SLUICE_RETURN_IF_ERROR(epochs_.truncate_from_start(start));
 
   if (recovery_.clean_shutdown) {
-    if (::unlink(marker.c_str()) != 0)
-      return Status::from_errno("unlink " + marker.string(), errno);
-    SLUICE_RETURN_IF_ERROR(sync_directory(dir_));
+    SLUICE_RETURN_IF_ERROR(fs_.remove(marker));
+    SLUICE_RETURN_IF_ERROR(fs_.sync_directory(dir_));
   }
 
   auto logger = log::get("storage");
@@ -260,8 +257,8 @@ Status PartitionLog::roll() {
   SLUICE_RETURN_IF_ERROR(old_segment->sync());
   SLUICE_RETURN_IF_ERROR(old_segment->sync_indexes());
   const int64_t base = next_offset_.load();
-  SLUICE_ASSIGN_OR_RETURN(auto created, Segment::create(dir_, base));
-  SLUICE_RETURN_IF_ERROR(sync_directory(dir_));
+  SLUICE_ASSIGN_OR_RETURN(auto created, Segment::create(fs_, dir_, base));
+  SLUICE_RETURN_IF_ERROR(fs_.sync_directory(dir_));
   std::unique_lock lock(segments_mu_);
   segments_.emplace(base, std::shared_ptr<Segment>(std::move(created)));
   return Status::ok();
@@ -702,11 +699,12 @@ Status PartitionLog::close() {
   std::lock_guard lock(append_mu_);
   if (closed_) return Status::ok();
   closed_ = true;
-  if (offline_.load()) return Status::ok();  // no marker: the next open must scan
+  if (offline_.load()) return Status::ok();    // no marker: the next open must scan
+  if (segments_.empty()) return Status::ok();  // open() failed before the first segment
   SLUICE_RETURN_IF_ERROR(active_segment()->release_preallocation());
   SLUICE_RETURN_IF_ERROR(flush());
   SLUICE_RETURN_IF_ERROR(active_segment()->sync_indexes());
-  return write_file_atomically(dir_ / kCleanShutdownFile, "");
+  return write_file_atomically(fs_, dir_ / kCleanShutdownFile, "");
 }
 
 Result<ReadResult> PartitionLog::read(int64_t offset, const ReadOptions& options) const {
@@ -753,7 +751,7 @@ Result<std::optional<TimestampedOffset>> PartitionLog::offset_for_timestamp(
 }
 
 Status PartitionLog::persist_log_start_offset(int64_t offset) {
-  return write_file_atomically(dir_ / kLogStartOffsetFile, std::to_string(offset));
+  return write_file_atomically(fs_, dir_ / kLogStartOffsetFile, std::to_string(offset));
 }
 
 Status PartitionLog::remove_oldest_segment() {
@@ -802,7 +800,7 @@ Result<int> PartitionLog::enforce_retention() {
   }
   SLUICE_RETURN_IF_ERROR(epochs_.truncate_from_start(log_start_offset()));
   if (removed > 0) {
-    SLUICE_RETURN_IF_ERROR(sync_directory(dir_));
+    SLUICE_RETURN_IF_ERROR(fs_.sync_directory(dir_));
     log::get("storage")->info("retention removed segments dir={} count={} start={}", dir_.string(),
                               removed, log_start_offset());
   }
@@ -840,7 +838,7 @@ Status PartitionLog::truncate_to(int64_t offset) {
         // The only segment goes: start an empty one exactly at `offset`.
         SLUICE_RETURN_IF_ERROR(newest->remove_files());
         segments_.clear();
-        SLUICE_ASSIGN_OR_RETURN(auto created, Segment::create(dir_, offset));
+        SLUICE_ASSIGN_OR_RETURN(auto created, Segment::create(fs_, dir_, offset));
         segments_.emplace(offset, std::shared_ptr<Segment>(std::move(created)));
         break;
       }
@@ -851,7 +849,7 @@ Status PartitionLog::truncate_to(int64_t offset) {
   const auto active = active_segment();
   SLUICE_RETURN_IF_ERROR(active->truncate_to(offset));
   SLUICE_RETURN_IF_ERROR(active->sync());
-  SLUICE_RETURN_IF_ERROR(sync_directory(dir_));
+  SLUICE_RETURN_IF_ERROR(fs_.sync_directory(dir_));
   const int64_t end = active->next_offset();
   next_offset_.store(end, std::memory_order_release);
   if (high_watermark_.load() > end) high_watermark_.store(end, std::memory_order_release);

@@ -35,6 +35,7 @@
 #include <span>
 #include <string>
 
+#include "common/file_system.h"
 #include "common/status.h"
 #include "storage/durability_ticket.h"
 #include "storage/fsync_policy.h"
@@ -141,11 +142,13 @@ struct RecoveryTally {
 
 class PartitionLog {
  public:
-  // Opens the log in `dir`, creating it if needed, and recovers from an unclean stop.
-  // `syncer` runs the fdatasyncs of fsync=always appends; it must outlive the log.
+  // Opens the log in `dir`, creating it if needed, and recovers from an unclean stop. Every
+  // file operation goes through `fs`; `syncer` runs the fdatasyncs of fsync=always appends.
+  // Both must outlive the log.
   static Result<std::unique_ptr<PartitionLog>> open(const std::filesystem::path& dir,
                                                     const LogConfig& config,
                                                     Clock clock = system_clock_ms,
+                                                    FileSystem& fs = FileSystem::posix(),
                                                     LogSyncer* syncer = &LogSyncer::shared());
   ~PartitionLog();
   PartitionLog(const PartitionLog&) = delete;
@@ -256,8 +259,8 @@ class PartitionLog {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
-  PartitionLog(std::filesystem::path dir, const LogConfig& config, Clock clock, LogSyncer* syncer,
-               LeaderEpochCache epochs);
+  PartitionLog(std::filesystem::path dir, const LogConfig& config, Clock clock, FileSystem& fs,
+               LogSyncer* syncer, LeaderEpochCache epochs);
 
   Status load(bool epochs_found);
   // Replays every batch header into producers_ (and, when `epochs` is given, the epochs
@@ -303,6 +306,7 @@ class PartitionLog {
 
   const std::filesystem::path dir_;
   const Clock clock_;
+  FileSystem& fs_;
   LogSyncer* const syncer_;
   LogRecovery recovery_;
   LeaderEpochCache epochs_;  // written under append_mu_

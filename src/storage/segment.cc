@@ -1,10 +1,6 @@
 #include "storage/segment.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 
 #include "common/coding.h"
@@ -23,14 +19,14 @@ constexpr uint64_t kPreallocationStep = 16 << 20;
 // small batches costs one pread per megabyte rather than one per batch.
 class SequentialReader {
  public:
-  SequentialReader(int fd, uint64_t file_size) : fd_(fd), file_size_(file_size) {}
+  SequentialReader(const File& file, uint64_t file_size) : file_(file), file_size_(file_size) {}
 
   // The `n` bytes at `position`. REQUIRES: position + n <= file_size.
   Result<std::string_view> read(uint64_t position, size_t n) {
     if (position < start_ || position + n > start_ + buffer_.size()) {
       const size_t want = std::max<size_t>(n, std::min<uint64_t>(kChunk, file_size_ - position));
       buffer_.resize(want);
-      SLUICE_RETURN_IF_ERROR(pread_full(fd_, buffer_.data(), want, position));
+      SLUICE_RETURN_IF_ERROR(file_.pread(buffer_.data(), want, position));
       start_ = position;
     }
     return std::string_view(buffer_).substr(position - start_, n);
@@ -38,7 +34,7 @@ class SequentialReader {
 
  private:
   static constexpr size_t kChunk = 1 << 20;
-  int fd_;
+  const File& file_;
   uint64_t file_size_;
   uint64_t start_ = 0;
   std::string buffer_;
@@ -53,11 +49,13 @@ std::string segment_file_name(int64_t base_offset, const char* suffix) {
   return std::string(name) + suffix;
 }
 
-Segment::Segment(std::filesystem::path dir, int64_t base_offset, FileDescriptor log_fd,
-                 std::unique_ptr<OffsetIndex> offset_index, std::unique_ptr<TimeIndex> time_index)
-    : dir_(std::move(dir)),
+Segment::Segment(FileSystem& fs, std::filesystem::path dir, int64_t base_offset,
+                 std::unique_ptr<File> log_file, std::unique_ptr<OffsetIndex> offset_index,
+                 std::unique_ptr<TimeIndex> time_index)
+    : fs_(fs),
+      dir_(std::move(dir)),
       base_offset_(base_offset),
-      log_fd_(std::move(log_fd)),
+      log_file_(std::move(log_file)),
       offset_index_(std::move(offset_index)),
       time_index_(std::move(time_index)),
       next_offset_(base_offset) {}
@@ -66,28 +64,29 @@ std::filesystem::path Segment::path(const char* suffix) const {
   return dir_ / segment_file_name(base_offset_, suffix);
 }
 
-Result<std::unique_ptr<Segment>> Segment::open_files(const std::filesystem::path& dir,
-                                                     int64_t base_offset, int flags) {
-  SLUICE_ASSIGN_OR_RETURN(
-      FileDescriptor log_fd,
-      open_file(dir / segment_file_name(base_offset, kLogSuffix), O_RDWR | flags));
+Result<std::unique_ptr<Segment>> Segment::open_files(FileSystem& fs,
+                                                     const std::filesystem::path& dir,
+                                                     int64_t base_offset, OpenMode mode) {
+  SLUICE_ASSIGN_OR_RETURN(auto log_file,
+                          fs.open(dir / segment_file_name(base_offset, kLogSuffix), mode));
   SLUICE_ASSIGN_OR_RETURN(
       auto offset_index,
-      OffsetIndex::open(dir / segment_file_name(base_offset, kOffsetIndexSuffix), base_offset));
+      OffsetIndex::open(fs, dir / segment_file_name(base_offset, kOffsetIndexSuffix), base_offset));
   SLUICE_ASSIGN_OR_RETURN(
       auto time_index,
-      TimeIndex::open(dir / segment_file_name(base_offset, kTimeIndexSuffix), base_offset));
-  return std::unique_ptr<Segment>(new Segment(dir, base_offset, std::move(log_fd),
+      TimeIndex::open(fs, dir / segment_file_name(base_offset, kTimeIndexSuffix), base_offset));
+  return std::unique_ptr<Segment>(new Segment(fs, dir, base_offset, std::move(log_file),
                                               std::move(offset_index), std::move(time_index)));
 }
 
-Result<std::unique_ptr<Segment>> Segment::create(const std::filesystem::path& dir,
+Result<std::unique_ptr<Segment>> Segment::create(FileSystem& fs, const std::filesystem::path& dir,
                                                  int64_t base_offset) {
-  if (std::filesystem::exists(dir / segment_file_name(base_offset, kLogSuffix))) {
+  SLUICE_ASSIGN_OR_RETURN(bool exists, fs.exists(dir / segment_file_name(base_offset, kLogSuffix)));
+  if (exists) {
     return Status::already_exists("segment " + std::to_string(base_offset) + " exists in " +
                                   dir.string());
   }
-  auto segment = open_files(dir, base_offset, O_CREAT | O_EXCL);
+  auto segment = open_files(fs, dir, base_offset, OpenMode::kCreateNew);
   if (!segment.is_ok()) return segment.status();
   // A stale index left by an earlier segment of the same name must not describe this one.
   SLUICE_RETURN_IF_ERROR((*segment)->offset_index_->truncate(0));
@@ -95,14 +94,17 @@ Result<std::unique_ptr<Segment>> Segment::create(const std::filesystem::path& di
   return segment;
 }
 
-Result<std::unique_ptr<Segment>> Segment::open_trusted(const std::filesystem::path& dir,
+Result<std::unique_ptr<Segment>> Segment::open_trusted(FileSystem& fs,
+                                                       const std::filesystem::path& dir,
                                                        int64_t base_offset,
                                                        SegmentRecovery* recovery) {
-  const bool indexes_present =
-      std::filesystem::exists(dir / segment_file_name(base_offset, kOffsetIndexSuffix)) &&
-      std::filesystem::exists(dir / segment_file_name(base_offset, kTimeIndexSuffix));
-  SLUICE_ASSIGN_OR_RETURN(auto segment, open_files(dir, base_offset, 0));
-  SLUICE_ASSIGN_OR_RETURN(uint64_t size, file_size(segment->log_fd_.get()));
+  SLUICE_ASSIGN_OR_RETURN(bool offset_index_present,
+                          fs.exists(dir / segment_file_name(base_offset, kOffsetIndexSuffix)));
+  SLUICE_ASSIGN_OR_RETURN(bool time_index_present,
+                          fs.exists(dir / segment_file_name(base_offset, kTimeIndexSuffix)));
+  const bool indexes_present = offset_index_present && time_index_present;
+  SLUICE_ASSIGN_OR_RETURN(auto segment, open_files(fs, dir, base_offset, OpenMode::kReadWrite));
+  SLUICE_ASSIGN_OR_RETURN(uint64_t size, segment->log_file_->size());
   segment->size_.store(size, std::memory_order_release);
   bool indexes_ok = indexes_present;
   if (indexes_ok) {
@@ -119,10 +121,11 @@ Result<std::unique_ptr<Segment>> Segment::open_trusted(const std::filesystem::pa
   return segment;
 }
 
-Result<std::unique_ptr<Segment>> Segment::open_and_recover(const std::filesystem::path& dir,
+Result<std::unique_ptr<Segment>> Segment::open_and_recover(FileSystem& fs,
+                                                           const std::filesystem::path& dir,
                                                            int64_t base_offset,
                                                            SegmentRecovery* recovery) {
-  SLUICE_ASSIGN_OR_RETURN(auto segment, open_files(dir, base_offset, 0));
+  SLUICE_ASSIGN_OR_RETURN(auto segment, open_files(fs, dir, base_offset, OpenMode::kReadWrite));
   recovery->scanned = true;
   recovery->indexes_rebuilt = true;
   SLUICE_RETURN_IF_ERROR(segment->rebuild(/*verify=*/true, recovery));
@@ -138,12 +141,12 @@ void Segment::reset_state() {
 }
 
 Status Segment::rebuild(bool verify, SegmentRecovery* recovery) {
-  SLUICE_ASSIGN_OR_RETURN(uint64_t file_bytes, file_size(log_fd_.get()));
+  SLUICE_ASSIGN_OR_RETURN(uint64_t file_bytes, log_file_->size());
   SLUICE_RETURN_IF_ERROR(offset_index_->truncate(0));
   SLUICE_RETURN_IF_ERROR(time_index_->truncate(0));
   reset_state();
 
-  SequentialReader reader(log_fd_.get(), file_bytes);
+  SequentialReader reader(*log_file_, file_bytes);
   uint64_t position = 0;
   std::string reason;
   while (position < file_bytes) {
@@ -185,7 +188,7 @@ Status Segment::rebuild(bool verify, SegmentRecovery* recovery) {
     recovery->truncated_bytes = file_bytes - position;
     recovery->truncated_at_offset = next_offset();
     recovery->reason = reason;
-    SLUICE_RETURN_IF_ERROR(truncate_fd(log_fd_.get(), position, path(kLogSuffix).string()));
+    SLUICE_RETURN_IF_ERROR(log_file_->truncate(position));
   }
   size_.store(position, std::memory_order_release);
   return Status::ok();
@@ -277,12 +280,9 @@ Status Segment::append(std::string_view bytes, const std::vector<BatchInfo>& bat
     // fsync=always throughput on ext4). Advisory: without it the write still allocates.
     const uint64_t end =
         (start + bytes.size() + kPreallocationStep - 1) / kPreallocationStep * kPreallocationStep;
-    if (::fallocate(log_fd_.get(), FALLOC_FL_KEEP_SIZE, static_cast<off_t>(start),
-                    static_cast<off_t>(end - start)) == 0) {
-      preallocated_end_ = end;
-    }
+    if (log_file_->preallocate(start, end - start).is_ok()) preallocated_end_ = end;
   }
-  Status status = pwrite_full(log_fd_.get(), bytes, start);
+  Status status = log_file_->pwrite(bytes, start);
   uint64_t position = start;
   for (size_t i = 0; status.is_ok() && i < batches.size(); ++i) {
     status = note_batch(batches[i], position);
@@ -301,11 +301,11 @@ Status Segment::append(std::string_view bytes, const std::vector<BatchInfo>& bat
 Status Segment::release_preallocation() {
   if (preallocated_end_ == 0) return Status::ok();
   preallocated_end_ = 0;
-  return truncate_fd(log_fd_.get(), size(), path(kLogSuffix).string());
+  return log_file_->truncate(size());
 }
 
 Status Segment::sync() {
-  return fdatasync_fd(log_fd_.get(), path(kLogSuffix).string());
+  return log_file_->sync();
 }
 
 Status Segment::sync_indexes() {
@@ -322,7 +322,7 @@ Status Segment::truncate_to(int64_t offset) {
     cut = location ? location->position : size();
     new_end = location ? location->base_offset : next_offset();
   }
-  SLUICE_RETURN_IF_ERROR(truncate_fd(log_fd_.get(), cut, path(kLogSuffix).string()));
+  SLUICE_RETURN_IF_ERROR(log_file_->truncate(cut));
   size_.store(cut, std::memory_order_release);
   SLUICE_RETURN_IF_ERROR(offset_index_->truncate_where(
       [cut](const OffsetIndexEntry& e) { return e.position >= cut; }));
@@ -334,9 +334,8 @@ Status Segment::truncate_to(int64_t offset) {
 
 Status Segment::remove_files() {
   for (const char* suffix : {kLogSuffix, kOffsetIndexSuffix, kTimeIndexSuffix}) {
-    if (::unlink(path(suffix).c_str()) != 0 && errno != ENOENT) {
-      return Status::from_errno("unlink " + path(suffix).string(), errno);
-    }
+    Status removed = fs_.remove(path(suffix));
+    if (!removed.is_ok() && removed.code() != StatusCode::kNotFound) return removed;
   }
   return Status::ok();
 }
@@ -347,7 +346,7 @@ Result<BatchLocation> Segment::read_header(uint64_t position, uint64_t end_posit
                               " runs past the segment end " + std::to_string(end_position));
   }
   char header[kBatchHeaderSize];
-  SLUICE_RETURN_IF_ERROR(pread_full(log_fd_.get(), header, kBatchHeaderSize, position));
+  SLUICE_RETURN_IF_ERROR(log_file_->pread(header, kBatchHeaderSize, position));
   const auto length = static_cast<int32_t>(load_be32(header + kBatchLengthPos));
   if (length < kMinBatchLength ||
       static_cast<uint64_t>(length) + kLogOverhead > end_position - position) {
@@ -408,7 +407,7 @@ Status Segment::for_each_batch(const std::function<void(const BatchLocation&)>& 
 }
 
 Status Segment::read(uint64_t position, size_t n, char* out) const {
-  return pread_full(log_fd_.get(), out, n, position);
+  return log_file_->pread(out, n, position);
 }
 
 Result<std::optional<TimestampedOffset>> Segment::offset_for_timestamp(int64_t timestamp) const {

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/file.h"
+#include "common/file_system.h"
 #include "common/status.h"
 #include "storage/record_batch.h"
 #include "storage/sparse_index.h"
@@ -58,21 +58,24 @@ std::string segment_file_name(int64_t base_offset, const char* suffix);
 
 class Segment {
  public:
-  // Creates a new, empty segment. AlreadyExists if its files are there.
-  static Result<std::unique_ptr<Segment>> create(const std::filesystem::path& dir,
+  // Creates a new, empty segment. AlreadyExists if its files are there. Every open keeps
+  // `fs`, which must outlive the segment.
+  static Result<std::unique_ptr<Segment>> create(FileSystem& fs, const std::filesystem::path& dir,
                                                  int64_t base_offset);
 
   // Opens a segment whose batches are known to be whole (written before a clean shutdown,
   // or fsynced before a newer segment was created). Loads the indexes and rebuilds them if
   // they are missing or do not match the log.
-  static Result<std::unique_ptr<Segment>> open_trusted(const std::filesystem::path& dir,
+  static Result<std::unique_ptr<Segment>> open_trusted(FileSystem& fs,
+                                                       const std::filesystem::path& dir,
                                                        int64_t base_offset,
                                                        SegmentRecovery* recovery);
 
   // Opens a segment that may end in a torn or corrupt write: checks every batch (structure,
   // CRC, increasing offsets), truncates the file at the first bad one and rebuilds both
   // indexes from what remains.
-  static Result<std::unique_ptr<Segment>> open_and_recover(const std::filesystem::path& dir,
+  static Result<std::unique_ptr<Segment>> open_and_recover(FileSystem& fs,
+                                                           const std::filesystem::path& dir,
                                                            int64_t base_offset,
                                                            SegmentRecovery* recovery);
 
@@ -94,7 +97,8 @@ class Segment {
 
   // --- Writer side. REQUIRES: external synchronization (one writer at a time).
 
-  // Appends `bytes`, which hold exactly `batches`, in order. On failure nothing of it stays.
+  // Appends `bytes`, which hold exactly `batches`, in order. On failure (a full disk, an
+  // I/O error) nothing of it stays: a partial write is cut back.
   Status append(std::string_view bytes, const std::vector<BatchInfo>& batches);
   Status sync();
   Status sync_indexes();
@@ -120,15 +124,18 @@ class Segment {
   Status for_each_batch(const std::function<void(const BatchLocation&)>& visit) const;
   // The first offset whose record timestamp is >= `timestamp`, nullopt when none is here.
   Result<std::optional<TimestampedOffset>> offset_for_timestamp(int64_t timestamp) const;
-  // fd of the .log file, for zero-copy transfers (sendfile) of bytes below size().
-  int log_fd() const { return log_fd_.get(); }
+  // fd of the .log file, for zero-copy transfers (sendfile) of bytes below size(); -1 when
+  // the FileSystem has no descriptors (a test file system).
+  int log_fd() const { return log_file_->native_fd(); }
 
  private:
-  Segment(std::filesystem::path dir, int64_t base_offset, FileDescriptor log_fd,
-          std::unique_ptr<OffsetIndex> offset_index, std::unique_ptr<TimeIndex> time_index);
+  Segment(FileSystem& fs, std::filesystem::path dir, int64_t base_offset,
+          std::unique_ptr<File> log_file, std::unique_ptr<OffsetIndex> offset_index,
+          std::unique_ptr<TimeIndex> time_index);
 
-  static Result<std::unique_ptr<Segment>> open_files(const std::filesystem::path& dir,
-                                                     int64_t base_offset, int flags);
+  static Result<std::unique_ptr<Segment>> open_files(FileSystem& fs,
+                                                     const std::filesystem::path& dir,
+                                                     int64_t base_offset, OpenMode mode);
   Result<BatchLocation> read_header(uint64_t position, uint64_t end_position) const;
   // Scans the whole file, checking CRCs when `verify`; rebuilds indexes and state and
   // truncates the file at the first bad batch.
@@ -142,9 +149,10 @@ class Segment {
   void reset_state();
   std::filesystem::path path(const char* suffix) const;
 
+  FileSystem& fs_;
   const std::filesystem::path dir_;
   const int64_t base_offset_;
-  FileDescriptor log_fd_;
+  std::unique_ptr<File> log_file_;
   std::unique_ptr<OffsetIndex> offset_index_;
   std::unique_ptr<TimeIndex> time_index_;
 

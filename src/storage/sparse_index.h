@@ -6,8 +6,6 @@
 // only for the binary search.
 #pragma once
 
-#include <fcntl.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -18,7 +16,7 @@
 #include <vector>
 
 #include "common/coding.h"
-#include "common/file.h"
+#include "common/file_system.h"
 #include "common/status.h"
 #include "storage/format.h"
 
@@ -59,22 +57,23 @@ class SparseIndex {
  public:
   // Opens (creating if missing) the index file at `path` for a segment based at `base`.
   // The index starts empty; call load() to read the file's entries.
-  static Result<std::unique_ptr<SparseIndex>> open(const std::filesystem::path& path,
+  static Result<std::unique_ptr<SparseIndex>> open(FileSystem& fs,
+                                                   const std::filesystem::path& path,
                                                    int64_t base) {
-    SLUICE_ASSIGN_OR_RETURN(FileDescriptor fd, open_file(path, O_RDWR | O_CREAT));
-    return std::unique_ptr<SparseIndex>(new SparseIndex(path, base, std::move(fd)));
+    SLUICE_ASSIGN_OR_RETURN(auto file, fs.open(path, OpenMode::kCreate));
+    return std::unique_ptr<SparseIndex>(new SparseIndex(path, base, std::move(file)));
   }
 
   // Reads every entry from the file. Corruption if the file is not whole entries; the
   // caller judges whether the entries make sense for its log.
   Status load() {
-    SLUICE_ASSIGN_OR_RETURN(uint64_t size, file_size(fd_.get()));
+    SLUICE_ASSIGN_OR_RETURN(uint64_t size, file_->size());
     if (size % Entry::kSize != 0) {
       return Status::corruption(path_.string() + ": size " + std::to_string(size) +
                                 " is not a whole number of entries");
     }
     std::string bytes(size, '\0');
-    SLUICE_RETURN_IF_ERROR(pread_full(fd_.get(), bytes.data(), size, 0));
+    SLUICE_RETURN_IF_ERROR(file_->pread(bytes.data(), size, 0));
     std::vector<Entry> entries;
     entries.reserve(size / Entry::kSize);
     for (uint64_t pos = 0; pos < size; pos += Entry::kSize) {
@@ -89,8 +88,13 @@ class SparseIndex {
     char bytes[Entry::kSize];
     entry.encode(bytes, base_);
     std::lock_guard lock(mu_);
-    SLUICE_RETURN_IF_ERROR(
-        pwrite_full(fd_.get(), std::string_view(bytes, Entry::kSize), file_bytes()));
+    Status written = file_->pwrite(std::string_view(bytes, Entry::kSize), file_bytes());
+    if (!written.is_ok()) {
+      // A partial entry would make the file fail load(); cut it (best effort: a leftover
+      // only costs a rebuild on the next open).
+      (void)file_->truncate(file_bytes());
+      return written;
+    }
     entries_.push_back(entry);
     return Status::ok();
   }
@@ -100,7 +104,7 @@ class SparseIndex {
     std::lock_guard lock(mu_);
     if (count >= entries_.size()) return Status::ok();
     entries_.resize(count);
-    return truncate_fd(fd_.get(), file_bytes(), path_.string());
+    return file_->truncate(file_bytes());
   }
 
   // Drops entries for which `past_end(entry)` holds, and every entry after the first such.
@@ -115,7 +119,7 @@ class SparseIndex {
     return truncate(keep);
   }
 
-  Status sync() { return fdatasync_fd(fd_.get(), path_.string()); }
+  Status sync() { return file_->sync(); }
 
   // The last entry `e` with !after(e), i.e. the last entry not past the target, in a
   // sorted index. nullopt if the first entry is already past it.
@@ -142,14 +146,14 @@ class SparseIndex {
   const std::filesystem::path& path() const { return path_; }
 
  private:
-  SparseIndex(std::filesystem::path path, int64_t base, FileDescriptor fd)
-      : path_(std::move(path)), base_(base), fd_(std::move(fd)) {}
+  SparseIndex(std::filesystem::path path, int64_t base, std::unique_ptr<File> file)
+      : path_(std::move(path)), base_(base), file_(std::move(file)) {}
 
   uint64_t file_bytes() const { return entries_.size() * Entry::kSize; }
 
   const std::filesystem::path path_;
   const int64_t base_;
-  FileDescriptor fd_;
+  std::unique_ptr<File> file_;
   mutable std::mutex mu_;
   std::vector<Entry> entries_;  // GUARDED_BY(mu_), sorted by offset (and by timestamp)
 };

@@ -3,32 +3,29 @@
 #include <charconv>
 #include <string>
 
-#include "common/file.h"
-
 namespace sluice::topics {
 
 Result<std::unique_ptr<ProducerIdAllocator>> ProducerIdAllocator::open(
-    const std::filesystem::path& file) {
+    const std::filesystem::path& file, FileSystem& fs) {
   int64_t reserved_until = 0;
-  if (std::filesystem::exists(file)) {
-    SLUICE_ASSIGN_OR_RETURN(std::string text, read_small_file(file));
+  SLUICE_ASSIGN_OR_RETURN(bool exists, fs.exists(file));
+  if (exists) {
+    SLUICE_ASSIGN_OR_RETURN(std::string text, read_small_file(fs, file));
     auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), reserved_until);
     if (error != std::errc() || reserved_until < 0) {
       return Status::corruption(file.string() + " does not hold a producer id");
     }
   } else {
-    std::error_code ec;
-    std::filesystem::create_directories(file.parent_path(), ec);
-    if (ec) return Status::io_error("create " + file.parent_path().string() + ": " + ec.message());
+    SLUICE_RETURN_IF_ERROR(create_directories(fs, file.parent_path()));
   }
-  return std::unique_ptr<ProducerIdAllocator>(new ProducerIdAllocator(file, reserved_until));
+  return std::unique_ptr<ProducerIdAllocator>(new ProducerIdAllocator(file, fs, reserved_until));
 }
 
 Result<int64_t> ProducerIdAllocator::next() {
   std::lock_guard lock(mu_);
   if (next_ == reserved_until_) {
     const int64_t until = reserved_until_ + kBlockSize;
-    SLUICE_RETURN_IF_ERROR(write_file_atomically(file_, std::to_string(until)));
+    SLUICE_RETURN_IF_ERROR(write_file_atomically(fs_, file_, std::to_string(until)));
     reserved_until_ = until;
   }
   return next_++;

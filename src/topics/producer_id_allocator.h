@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 
+#include "common/file_system.h"
 #include "common/status.h"
 
 namespace sluice::topics {
@@ -17,15 +18,17 @@ class ProducerIdAllocator {
   static constexpr int64_t kBlockSize = 1000;
 
   // `file` holds the first id not yet reserved (created with 0 when missing).
-  static Result<std::unique_ptr<ProducerIdAllocator>> open(const std::filesystem::path& file);
+  static Result<std::unique_ptr<ProducerIdAllocator>> open(const std::filesystem::path& file,
+                                                           FileSystem& fs = FileSystem::posix());
 
   Result<int64_t> next();
 
  private:
-  explicit ProducerIdAllocator(std::filesystem::path file, int64_t reserved_until)
-      : file_(std::move(file)), next_(reserved_until), reserved_until_(reserved_until) {}
+  ProducerIdAllocator(std::filesystem::path file, FileSystem& fs, int64_t reserved_until)
+      : file_(std::move(file)), fs_(fs), next_(reserved_until), reserved_until_(reserved_until) {}
 
   const std::filesystem::path file_;
+  FileSystem& fs_;
   std::mutex mu_;
   int64_t next_;            // GUARDED_BY(mu_)
   int64_t reserved_until_;  // GUARDED_BY(mu_)

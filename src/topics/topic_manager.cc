@@ -3,7 +3,6 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "common/file.h"
 #include "common/log.h"
 
 namespace sluice::topics {
@@ -41,11 +40,10 @@ Status validate_topic_name(const std::string& name) {
 }
 
 Result<std::unique_ptr<TopicManager>> TopicManager::open(const std::filesystem::path& dir,
-                                                         const TopicDefaults& defaults) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::io_error("create " + dir.string() + ": " + ec.message());
-  std::unique_ptr<TopicManager> manager(new TopicManager(dir, defaults));
+                                                         const TopicDefaults& defaults,
+                                                         FileSystem& fs) {
+  SLUICE_RETURN_IF_ERROR(create_directories(fs, dir));
+  std::unique_ptr<TopicManager> manager(new TopicManager(dir, defaults, fs));
   SLUICE_RETURN_IF_ERROR(manager->load());
   return manager;
 }
@@ -80,24 +78,24 @@ void TopicManager::retire(const Topic& topic) {
 }
 
 Status TopicManager::load() {
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (!entry.is_directory()) continue;
-    if (name.starts_with(kDeletingPrefix) || !std::filesystem::exists(entry.path() / kTopicFile)) {
+  SLUICE_ASSIGN_OR_RETURN(auto entries, fs_.list(dir_));
+  for (const auto& entry : entries) {
+    const std::string& name = entry.name;
+    if (!entry.is_directory) continue;
+    SLUICE_ASSIGN_OR_RETURN(bool committed, fs_.exists(topic_dir(name) / kTopicFile));
+    if (name.starts_with(kDeletingPrefix) || !committed) {
       // A deletion, or a creation that never reached its commit point.
-      std::filesystem::remove_all(entry.path(), ec);
+      SLUICE_RETURN_IF_ERROR(fs_.remove_all(topic_dir(name)));
       continue;
     }
     SLUICE_RETURN_IF_ERROR(load_topic(name));
   }
-  if (ec) return Status::io_error("list " + dir_.string() + ": " + ec.message());
   log::get("topics")->info("loaded topics dir={} count={}", dir_.string(), topics_.size());
   return Status::ok();
 }
 
 Status TopicManager::load_topic(const std::string& name) {
-  SLUICE_ASSIGN_OR_RETURN(std::string text, read_small_file(topic_dir(name) / kTopicFile));
+  SLUICE_ASSIGN_OR_RETURN(std::string text, read_small_file(fs_, topic_dir(name) / kTopicFile));
   auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.contains("partitions") ||
       !json["partitions"].is_number_integer()) {
@@ -125,14 +123,15 @@ Status TopicManager::persist(const TopicInfo& info) const {
   json["partitions"] = info.partitions;
   json["configs"] = nlohmann::json::object();
   for (const auto& [key, value] : info.overrides) json["configs"][key] = value;
-  return write_file_atomically(topic_dir(info.name) / kTopicFile, json.dump(2) + "\n");
+  return write_file_atomically(fs_, topic_dir(info.name) / kTopicFile, json.dump(2) + "\n");
 }
 
 Result<std::shared_ptr<Partition>> TopicManager::open_partition(const TopicInfo& info,
                                                                 int32_t index) {
   const auto config = effective_log_config(defaults_.log, info.overrides);
   SLUICE_ASSIGN_OR_RETURN(
-      auto log, storage::PartitionLog::open(topic_dir(info.name) / std::to_string(index), config));
+      auto log, storage::PartitionLog::open(topic_dir(info.name) / std::to_string(index), config,
+                                            storage::system_clock_ms, fs_));
   auto partition = std::make_shared<Partition>(info.name, index, std::move(log));
   // As a new Kafka leader does: its epoch starts at the log end, so OffsetForLeaderEpoch has
   // a true answer before the first append (a no-op when the cache already says so).
@@ -180,11 +179,14 @@ Status TopicManager::delete_topic(const std::string& name) {
     retire(*topic);
     const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
     const auto doomed = dir_ / (kDeletingPrefix + name + "-" + std::to_string(stamp));
-    std::error_code ec;
-    std::filesystem::rename(topic_dir(name), doomed, ec);
-    if (ec) return Status::io_error("rename " + topic_dir(name).string() + ": " + ec.message());
-    SLUICE_RETURN_IF_ERROR(sync_directory(dir_));  // the commit point
-    std::filesystem::remove_all(doomed, ec);
+    SLUICE_RETURN_IF_ERROR(fs_.rename(topic_dir(name), doomed));
+    SLUICE_RETURN_IF_ERROR(fs_.sync_directory(dir_));  // the commit point
+    // Left behind on failure: open() removes .deleting- directories.
+    Status removed = fs_.remove_all(doomed);
+    if (!removed.is_ok()) {
+      log::get("topics")->warn("removing deleted topic failed dir={} error=\"{}\"", doomed.string(),
+                               removed.to_string());
+    }
   }
   log::get("topics")->info("deleted topic name={}", name);
   return Status::ok();

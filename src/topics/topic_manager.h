@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/file_system.h"
 #include "common/status.h"
 #include "storage/log_flusher.h"
 #include "storage/partition_log.h"
@@ -44,7 +45,8 @@ Status validate_topic_name(const std::string& name);
 class TopicManager {
  public:
   static Result<std::unique_ptr<TopicManager>> open(const std::filesystem::path& dir,
-                                                    const TopicDefaults& defaults);
+                                                    const TopicDefaults& defaults,
+                                                    FileSystem& fs = FileSystem::posix());
   ~TopicManager();
   TopicManager(const TopicManager&) = delete;
   TopicManager& operator=(const TopicManager&) = delete;
@@ -87,8 +89,8 @@ class TopicManager {
     std::vector<std::shared_ptr<Partition>> partitions;
   };
 
-  TopicManager(std::filesystem::path dir, const TopicDefaults& defaults)
-      : dir_(std::move(dir)), defaults_(defaults) {}
+  TopicManager(std::filesystem::path dir, const TopicDefaults& defaults, FileSystem& fs)
+      : dir_(std::move(dir)), defaults_(defaults), fs_(fs) {}
 
   Status load();
   Status load_topic(const std::string& name);
@@ -99,6 +101,7 @@ class TopicManager {
 
   const std::filesystem::path dir_;
   const TopicDefaults defaults_;
+  FileSystem& fs_;
   storage::LogFlusher flusher_;
 
   mutable std::shared_mutex mu_;

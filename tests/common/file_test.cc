@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include "common/file_system.h"
+
 namespace sluice {
 namespace {
 
@@ -20,9 +22,9 @@ class FileTest : public ::testing::Test {
 
 TEST_F(FileTest, AtomicWriteReplacesWholeFileAndLeavesNoTemporary) {
   const auto path = dir_ / "value";
-  ASSERT_TRUE(write_file_atomically(path, "first, longer contents").is_ok());
-  ASSERT_TRUE(write_file_atomically(path, "second").is_ok());
-  auto read = read_small_file(path);
+  ASSERT_TRUE(write_file_atomically(FileSystem::posix(), path, "first, longer contents").is_ok());
+  ASSERT_TRUE(write_file_atomically(FileSystem::posix(), path, "second").is_ok());
+  auto read = read_small_file(FileSystem::posix(), path);
   ASSERT_TRUE(read.is_ok());
   EXPECT_EQ(*read, "second");
   EXPECT_FALSE(std::filesystem::exists(dir_ / "value.tmp"));
@@ -30,7 +32,7 @@ TEST_F(FileTest, AtomicWriteReplacesWholeFileAndLeavesNoTemporary) {
 
 TEST_F(FileTest, ReadingPastTheEndIsOutOfRange) {
   const auto path = dir_ / "short";
-  ASSERT_TRUE(write_file_atomically(path, "abc").is_ok());
+  ASSERT_TRUE(write_file_atomically(FileSystem::posix(), path, "abc").is_ok());
   auto fd = open_file(path, O_RDONLY);
   ASSERT_TRUE(fd.is_ok());
   char buffer[8];

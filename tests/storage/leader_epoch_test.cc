@@ -36,7 +36,7 @@ Result<PendingAppend> replicate(PartitionLog& log, const std::string& bytes) {
 TEST(LeaderEpochCache, AnswersAsKafkaDoes) {
   TempDir dir;
   bool found = true;
-  auto cache = LeaderEpochCache::load(dir.path() / "epochs", &found);
+  auto cache = LeaderEpochCache::load(FileSystem::posix(), dir.path() / "epochs", &found);
   ASSERT_TRUE(cache.is_ok());
   EXPECT_FALSE(found);
   EXPECT_EQ(cache->end_offset_for(0, 10), EpochEndOffset{});  // empty: undefined
@@ -54,7 +54,7 @@ TEST(LeaderEpochCache, AnswersAsKafkaDoes) {
 TEST(LeaderEpochCache, AssignReplacesConflictingEntries) {
   TempDir dir;
   bool found = false;
-  auto cache = LeaderEpochCache::load(dir.path() / "epochs", &found);
+  auto cache = LeaderEpochCache::load(FileSystem::posix(), dir.path() / "epochs", &found);
   ASSERT_TRUE(cache->assign(1, 0).is_ok());
   ASSERT_TRUE(cache->assign(2, 10).is_ok());
   ASSERT_TRUE(cache->assign(2, 10).is_ok());  // no-op
@@ -69,7 +69,7 @@ TEST(LeaderEpochCache, TruncatesFromBothEndsAndSurvivesReload) {
   const auto file = dir.path() / "epochs";
   {
     bool found = false;
-    auto cache = LeaderEpochCache::load(file, &found);
+    auto cache = LeaderEpochCache::load(FileSystem::posix(), file, &found);
     ASSERT_TRUE(cache->assign(0, 0).is_ok());
     ASSERT_TRUE(cache->assign(2, 10).is_ok());
     ASSERT_TRUE(cache->assign(4, 30).is_ok());
@@ -77,7 +77,7 @@ TEST(LeaderEpochCache, TruncatesFromBothEndsAndSurvivesReload) {
     ASSERT_TRUE(cache->truncate_from_start(15).is_ok());
   }
   bool found = false;
-  auto cache = LeaderEpochCache::load(file, &found);
+  auto cache = LeaderEpochCache::load(FileSystem::posix(), file, &found);
   ASSERT_TRUE(cache.is_ok());
   EXPECT_TRUE(found);
   EXPECT_EQ(cache->entries(), (std::vector<EpochEntry>{{2, 15}}));

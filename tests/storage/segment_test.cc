@@ -30,13 +30,14 @@ TEST(Segment, FileNamesAreTwentyDigitBaseOffsets) {
 
 TEST(Segment, CreatingAnExistingSegmentFails) {
   TempDir dir;
-  ASSERT_TRUE(Segment::create(dir.path(), 5).is_ok());
-  EXPECT_EQ(Segment::create(dir.path(), 5).status().code(), StatusCode::kAlreadyExists);
+  ASSERT_TRUE(Segment::create(FileSystem::posix(), dir.path(), 5).is_ok());
+  EXPECT_EQ(Segment::create(FileSystem::posix(), dir.path(), 5).status().code(),
+            StatusCode::kAlreadyExists);
 }
 
 TEST(Segment, LocateFindsTheBatchHoldingEveryOffset) {
   TempDir dir;
-  auto segment = Segment::create(dir.path(), 1000);
+  auto segment = Segment::create(FileSystem::posix(), dir.path(), 1000);
   ASSERT_TRUE(segment.is_ok());
   fill(**segment, 300, 3, 150);  // ~500 B per batch: an index entry every ~8 batches
   EXPECT_EQ((*segment)->next_offset(), 1900);
@@ -56,12 +57,12 @@ TEST(Segment, TrustedReopenRestoresStateFromIndexesAndTail) {
   TempDir dir;
   uint64_t size;
   {
-    auto segment = Segment::create(dir.path(), 0);
+    auto segment = Segment::create(FileSystem::posix(), dir.path(), 0);
     fill(**segment, 100, 2, 300);
     size = (*segment)->size();
   }
   SegmentRecovery recovery;
-  auto segment = Segment::open_trusted(dir.path(), 0, &recovery);
+  auto segment = Segment::open_trusted(FileSystem::posix(), dir.path(), 0, &recovery);
   ASSERT_TRUE(segment.is_ok()) << segment.status().to_string();
   EXPECT_FALSE(recovery.indexes_rebuilt);
   EXPECT_EQ((*segment)->size(), size);
@@ -71,14 +72,14 @@ TEST(Segment, TrustedReopenRestoresStateFromIndexesAndTail) {
 
 TEST(Segment, TruncateKeepsBatchesBelowTheOffset) {
   TempDir dir;
-  auto segment = Segment::create(dir.path(), 0);
+  auto segment = Segment::create(FileSystem::posix(), dir.path(), 0);
   fill(**segment, 100, 2, 300);
   ASSERT_TRUE((*segment)->truncate_to(101).is_ok());
   EXPECT_EQ((*segment)->next_offset(), 100);
   EXPECT_EQ((*segment)->max_timestamp(), 149);
   fill(**segment, 0, 1, 1);
   SegmentRecovery recovery;
-  auto reopened = Segment::open_and_recover(dir.path(), 0, &recovery);
+  auto reopened = Segment::open_and_recover(FileSystem::posix(), dir.path(), 0, &recovery);
   ASSERT_TRUE(reopened.is_ok());
   EXPECT_EQ(recovery.truncated_bytes, 0u);
   EXPECT_EQ((*reopened)->next_offset(), 100);

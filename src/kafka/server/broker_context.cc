@@ -26,6 +26,7 @@ ErrorCode error_code_for(const Status& status) {
       return ErrorCode::kInvalidRequest;
     case StatusCode::kFailedPrecondition:
     case StatusCode::kIoError:
+    case StatusCode::kStorageFull:  // retriable: clients retry until space is back
       return ErrorCode::kKafkaStorageError;
     case StatusCode::kOutOfOrderSequence:
       return ErrorCode::kOutOfOrderSequenceNumber;

@@ -71,6 +71,7 @@ constexpr std::array kErrors = {
     Entry{ErrorCode::kMissingAuthenticationToken,
           {403, "MissingAuthenticationToken", "MissingAuthenticationToken", true}},
     Entry{ErrorCode::kInternalError, {500, "InternalError", "InternalError", false}},
+    Entry{ErrorCode::kServiceUnavailable, {503, "ServiceUnavailable", "ServiceUnavailable", false}},
 };
 
 const Entry* find_by_shape(std::string_view shape) {
@@ -98,6 +99,8 @@ StatusCode status_kind(ErrorCode code) {
       return StatusCode::kFailedPrecondition;
     case ErrorCode::kInternalError:
       return StatusCode::kIoError;
+    case ErrorCode::kServiceUnavailable:
+      return StatusCode::kStorageFull;
     default:
       return StatusCode::kInvalidArgument;
   }
@@ -113,6 +116,8 @@ ErrorCode code_for_kind(StatusCode kind) {
       return ErrorCode::kResourceNotFoundException;
     case StatusCode::kAlreadyExists:
       return ErrorCode::kQueueNameExists;
+    case StatusCode::kStorageFull:
+      return ErrorCode::kServiceUnavailable;
     default:
       return ErrorCode::kInternalError;
   }
@@ -152,6 +157,8 @@ Status make_error(ErrorCode code, std::string message) {
       return Status::failed_precondition(std::move(marked));
     case StatusCode::kIoError:
       return Status::io_error(std::move(marked));
+    case StatusCode::kStorageFull:
+      return Status::storage_full(std::move(marked));
     default:
       return Status::invalid_argument(std::move(marked));
   }

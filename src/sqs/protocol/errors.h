@@ -53,6 +53,9 @@ enum class ErrorCode {
   kSignatureDoesNotMatch,
   kMissingAuthenticationToken,
   kInternalError,
+  // 503: a full disk. SDKs retry it (a transient server error), and appends resume by
+  // themselves once space is back.
+  kServiceUnavailable,
 };
 
 struct ErrorInfo {

@@ -358,7 +358,7 @@ asio::awaitable<HttpReply> SqsService::handle(protocol::HttpRequestView http, st
   }
   if (!result.is_ok()) {
     const protocol::SqsError error = protocol::error_from_status(result.status());
-    if (error.code == ErrorCode::kInternalError) {
+    if (error.code == ErrorCode::kInternalError || error.code == ErrorCode::kServiceUnavailable) {
       log::get("sqs")->error("action={} failed error=\"{}\"", request.action,
                              result.status().to_string());
     }

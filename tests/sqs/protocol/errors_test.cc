@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
 namespace sluice::sqs::protocol {
 namespace {
 
@@ -24,10 +26,12 @@ TEST(SqsErrorsTest, ModelledErrorsHaveTheirThreeSpellings) {
   EXPECT_EQ(error_info(ErrorCode::kSignatureDoesNotMatch).http_status, 403);
   EXPECT_EQ(error_info(ErrorCode::kInternalError).http_status, 500);
   EXPECT_EQ(query_error_header(ErrorCode::kInternalError), "InternalError;Receiver");
+  EXPECT_EQ(error_info(ErrorCode::kServiceUnavailable).http_status, 503);
+  EXPECT_EQ(query_error_header(ErrorCode::kServiceUnavailable), "ServiceUnavailable;Receiver");
 }
 
 TEST(SqsErrorsTest, EveryCodeSurvivesAStatusRoundTrip) {
-  for (int i = 0; i <= static_cast<int>(ErrorCode::kInternalError); ++i) {
+  for (int i = 0; i <= static_cast<int>(ErrorCode::kServiceUnavailable); ++i) {
     const auto code = static_cast<ErrorCode>(i);
     SCOPED_TRACE(error_info(code).shape);
     const Status status = make_error(code, "why");
@@ -49,6 +53,8 @@ TEST(SqsErrorsTest, PlainStatusesMapByKind) {
             (SqsError{ErrorCode::kInvalidParameterValue, "bad"}));
   EXPECT_EQ(error_from_status(Status::io_error("disk")),
             (SqsError{ErrorCode::kInternalError, "disk"}));
+  EXPECT_EQ(error_from_status(Status::from_errno("pwrite 0.log", ENOSPC)).code,
+            ErrorCode::kServiceUnavailable);
   EXPECT_EQ(error_from_status(Status::invalid_argument("[sqs:NoSuchShape] x")),
             (SqsError{ErrorCode::kInvalidParameterValue, "[sqs:NoSuchShape] x"}));
 }
