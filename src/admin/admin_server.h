@@ -1,7 +1,7 @@
-// The admin HTTP listener (Boost.Beast): health, readiness, Prometheus metrics and the JSON
-// API the `sluice` CLI calls. It knows HTTP and routing only; what each path answers is
-// registered by whoever wires the broker (src/server/admin_endpoints.h), so this library
-// depends on no service.
+// The admin HTTP listener: health, readiness, Prometheus metrics and the JSON API the
+// `sluice` CLI calls. It knows routing only; what each path answers is registered by whoever
+// wires the broker (src/server/admin_endpoints.h), so this library depends on no service.
+// HTTP is the shared loop (net/http/http_connection.h) on a net::Server.
 //
 // Small and strict: requests are capped at 64 KiB, one at a time per connection
 // (keep-alive), and a connection idle for idle_timeout is closed. Handlers run on the
@@ -13,13 +13,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <string>
-#include <utility>
+#include <string_view>
 
 #include "common/asio.h"
-#include "common/status.h"
+#include "net/server.h"
 
 namespace sluice::admin {
 
@@ -48,38 +46,25 @@ struct AdminServerOptions {
   std::chrono::milliseconds idle_timeout{30000};
 };
 
-class AdminServer {
+class Router;  // admin_server.cc: path -> method -> handler
+
+// start(), port(), stop() and the counters are the server's (net/server.h).
+class AdminServer : public net::Server {
  public:
   AdminServer(asio::io_context& io, AdminServerOptions options);
-  ~AdminServer();
 
   // Answers `method` requests for exactly `path`. REQUIRES: called before start().
   void route(const std::string& method, const std::string& path, Handler handler);
-
-  // Binds and starts accepting on the io_context.
-  Status start();
-  // Stops accepting and closes every open connection.
-  void stop();
-  uint16_t port() const { return port_; }
 
   // Routes one request (404 for an unknown path, 405 for a known path with another method).
   HttpResponse handle(const HttpRequest& request) const;
 
  private:
-  class Connection;
+  AdminServer(asio::io_context& io, const AdminServerOptions& options,
+              std::shared_ptr<Router> router);
 
-  asio::awaitable<void> accept_loop();
-  asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
-  void forget(const std::shared_ptr<Connection>& connection);
-
-  asio::io_context& io_;
-  const AdminServerOptions options_;
-  asio::ip::tcp::acceptor acceptor_;
-  uint16_t port_ = 0;
-  std::map<std::string, std::map<std::string, Handler>> routes_;  // path -> method -> handler
-
-  mutable std::mutex connections_mu_;
-  std::set<std::shared_ptr<Connection>> connections_;  // GUARDED_BY(connections_mu_)
+  // Shared with the connections' loops, which may outlive this object (net/server.h).
+  const std::shared_ptr<Router> router_;
 };
 
 // Splits "a=1&b=x%20y" into decoded pairs (later keys win).

@@ -15,6 +15,7 @@
 #include "groups/offset_store.h"
 #include "kafka/server/broker.h"
 #include "kafka/server/listener.h"
+#include "net/server.h"
 #include "queues/queue_manager.h"
 #include "server/admin_endpoints.h"
 #include "server/data_dir_lock.h"
@@ -151,20 +152,6 @@ void log_recovery(const storage::RecoveryTally& tally) {
         "unclean shutdown: recovery scanned the newest segment of {} logs logs={} clean={} "
         "truncated_bytes={}",
         scanned, tally.logs, tally.clean, tally.truncated_bytes);
-  }
-}
-
-// Waits until no request is being served or `limit` has passed.
-void drain(const kafka::server::KafkaListener& kafka, const sqs::server::SqsListener& sqs,
-           std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (kafka.requests_in_flight() + sqs.requests_in_flight() > 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  const int64_t left = kafka.requests_in_flight() + sqs.requests_in_flight();
-  if (left > 0) {
-    log::get("server")->warn("drain time over, closing connections requests_in_flight={}", left);
   }
 }
 
@@ -324,9 +311,11 @@ int run_serve(const ServeOptions& options) {
   logger->info("stopping on signal {}: no new connections, finishing requests in flight",
                signal_number);
   endpoints.set_draining();
-  listener.stop_accepting();
-  sqs_listener.stop_accepting();
-  drain(listener, sqs_listener, std::chrono::milliseconds(options.shutdown_drain_ms));
+  const int64_t left =
+      net::drain({&listener, &sqs_listener}, std::chrono::milliseconds(options.shutdown_drain_ms));
+  if (left > 0) {
+    logger->warn("drain time over, closing connections requests_in_flight={}", left);
+  }
   listener.stop();
   sqs_listener.stop();
   admin_server.stop();

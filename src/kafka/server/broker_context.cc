@@ -77,6 +77,20 @@ ErrorCode error_code_for(groups::GroupError error) {
   return ErrorCode::kUnknownServerError;
 }
 
+namespace {
+
+bool may_auto_create(BrokerContext& context, const std::string& topic) {
+  return context.options.auto_create_topics && topics::validate_topic_name(topic).is_ok() &&
+         !context.topics.topic(topic);
+}
+
+void auto_create(BrokerContext& context, const std::string& topic) {
+  // Another request may create it first; either way the topic then exists.
+  (void)context.topics.create_topic(topic, context.topics.defaults().partitions, {});
+}
+
+}  // namespace
+
 std::shared_ptr<topics::Partition> find_partition(BrokerContext& context, const std::string& topic,
                                                   int32_t index, bool allow_auto_create,
                                                   ErrorCode* error) {
@@ -85,13 +99,21 @@ std::shared_ptr<topics::Partition> find_partition(BrokerContext& context, const 
     *error = ErrorCode::kInvalidTopicException;
     return nullptr;
   }
-  if (allow_auto_create && context.options.auto_create_topics && !context.topics.topic(topic)) {
-    // Another request may create it first; either way the topic then exists.
-    (void)context.topics.create_topic(topic, context.topics.defaults().partitions, {});
+  if (allow_auto_create && may_auto_create(context, topic)) {
+    auto_create(context, topic);
     if (auto partition = context.topics.partition(topic, index)) return partition;
   }
   *error = ErrorCode::kUnknownTopicOrPartition;
   return nullptr;
+}
+
+asio::awaitable<void> auto_create_topics(BrokerContext& context, std::vector<std::string> names) {
+  std::vector<std::function<void()>> jobs;
+  for (auto& name : names) {
+    if (!may_auto_create(context, name)) continue;
+    jobs.emplace_back([&context, name = std::move(name)] { auto_create(context, name); });
+  }
+  co_await run_blocking(context.blocking_pool, std::move(jobs));
 }
 
 }  // namespace sluice::kafka::server

@@ -53,9 +53,16 @@ protocol::ErrorCode error_code_for(const Status& status);
 
 // The partition, creating the topic first when auto-creation is on and the name is valid.
 // Sets *error to the code to answer with when there is no partition.
+// With allow_auto_create the creation (topic.json written and fsynced) runs on the caller's
+// thread: a handler on a network thread calls auto_create_topics() first and passes false.
 std::shared_ptr<topics::Partition> find_partition(BrokerContext& context, const std::string& topic,
                                                   int32_t index, bool allow_auto_create,
                                                   protocol::ErrorCode* error);
+
+// Creates, on the blocking pool, every one of `names` that auto-creation may create (it is
+// on, the name is valid, no such topic exists yet), and resumes on the caller's executor.
+// Creating a topic writes and fsyncs its topic.json: no disk work on a network thread.
+asio::awaitable<void> auto_create_topics(BrokerContext& context, std::vector<std::string> names);
 
 // Decodes the request body as T at the request's version; an undecodable body is an error
 // that closes the connection, as Kafka does.

@@ -1,24 +1,21 @@
-// The Kafka protocol listener: accepts TCP connections and serves each one as a sequence
+// The Kafka protocol listener: serves each connection a net::Server accepts as a sequence
 // of size-prefixed request frames, handing every request to a RequestDispatcher and writing
-// its response back.
+// its response back (size and header gathered in front of the body).
 //
 // Like Kafka, a connection processes one request at a time: requests a client pipelines
 // wait in the socket until the previous response is written, so responses always leave in
 // request order. A frame that cannot be parsed closes that one connection, with a log line.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
-#include <memory>
-#include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 
 #include "common/asio.h"
 #include "common/status.h"
 #include "kafka/protocol/header.h"
+#include "net/server.h"
 
 namespace sluice::kafka::server {
 
@@ -49,43 +46,12 @@ struct ListenerOptions {
   int64_t max_request_bytes = 100 << 20;
 };
 
-class KafkaListener {
+// The Kafka protocol loop on a net::Server: start(), port(), stop_accepting(), stop(),
+// open_connections() and requests_in_flight() are the server's (net/server.h).
+class KafkaListener : public net::Server {
  public:
+  // REQUIRES: `dispatcher` outlives the io_context's threads.
   KafkaListener(asio::io_context& io, RequestDispatcher& dispatcher, ListenerOptions options);
-  ~KafkaListener();
-
-  // Binds and starts accepting on the io_context.
-  Status start();
-  // Stops accepting and closes every open connection.
-  void stop();
-  // The first step of a graceful stop: no new connections, and each open connection closes
-  // once the request it is serving has been answered.
-  void stop_accepting();
-  uint16_t port() const { return port_; }
-  size_t open_connections() const;
-  // Requests read whole whose response has not been written yet.
-  int64_t requests_in_flight() const { return in_flight_->load(); }
-
- private:
-  asio::awaitable<void> accept_loop();
-  asio::awaitable<void> serve(std::shared_ptr<asio::ip::tcp::socket> socket);
-  // Reads and answers one request; false when the connection should close.
-  // `frame` is the connection's request buffer, reused from one request to the next.
-  asio::awaitable<bool> serve_one(asio::ip::tcp::socket& socket, const std::string& peer,
-                                  std::string& frame);
-
-  asio::io_context& io_;
-  RequestDispatcher& dispatcher_;
-  const ListenerOptions options_;
-  asio::ip::tcp::acceptor acceptor_;
-  uint16_t port_ = 0;
-  std::atomic<bool> draining_{false};
-  // Shared with the requests' coroutines, whose frames may outlive the listener when the
-  // io_context is destroyed with them suspended.
-  std::shared_ptr<std::atomic<int64_t>> in_flight_ = std::make_shared<std::atomic<int64_t>>(0);
-
-  mutable std::mutex connections_mu_;
-  std::set<std::shared_ptr<asio::ip::tcp::socket>> connections_;  // GUARDED_BY(connections_mu_)
 };
 
 }  // namespace sluice::kafka::server

@@ -72,6 +72,10 @@ asio::awaitable<HandlerResult> handle_create_topics(BrokerContext& context, Requ
   for (const auto& topic : decoded->topics) ++occurrences[topic.name];
 
   protocol::CreateTopicsResponse response;
+  // Jobs keep references to results: no reallocation once they are handed out.
+  response.topics.reserve(decoded->topics.size());
+  // Creating a topic writes and fsyncs its topic.json: on the blocking pool.
+  std::vector<std::function<void()>> jobs;
   for (const auto& topic : decoded->topics) {
     auto& result = response.topics.emplace_back();
     result.name = topic.name;
@@ -86,17 +90,21 @@ asio::awaitable<HandlerResult> handle_create_topics(BrokerContext& context, Requ
     } else {
       error = check_creatable(context, topic, &partitions, &configs, &why);
     }
-    if (error == ErrorCode::kNone && !decoded->validate_only) {
-      if (Status status = context.topics.create_topic(topic.name, partitions, configs);
-          !status.is_ok()) {
-        error = status.code() == StatusCode::kAlreadyExists ? ErrorCode::kTopicAlreadyExists
-                                                            : error_code_for(status);
-        why = status.message();
-      }
-    }
     result.error_code = static_cast<int16_t>(error);
-    if (error != ErrorCode::kNone) result.error_message = why;
+    if (error != ErrorCode::kNone) {
+      result.error_message = why;
+    } else if (!decoded->validate_only) {
+      jobs.emplace_back([&context, &result, partitions, configs = std::move(configs)] {
+        Status status = context.topics.create_topic(result.name, partitions, configs);
+        if (status.is_ok()) return;
+        result.error_code = static_cast<int16_t>(status.code() == StatusCode::kAlreadyExists
+                                                     ? ErrorCode::kTopicAlreadyExists
+                                                     : error_code_for(status));
+        result.error_message = status.message();
+      });
+    }
   }
+  co_await run_blocking(context.blocking_pool, std::move(jobs));
   co_return std::optional<std::string>(encode_body(response, request.header.api_version));
 }
 
@@ -104,13 +112,20 @@ asio::awaitable<HandlerResult> handle_delete_topics(BrokerContext& context, Requ
   auto decoded = decode_body<protocol::DeleteTopicsRequest>(request);
   if (!decoded.is_ok()) co_return decoded.status();
   protocol::DeleteTopicsResponse response;
+  // Jobs keep references to results: no reallocation once they are handed out.
+  response.responses.reserve(decoded->topic_names.size());
+  // Deleting a topic closes its logs and removes its directory: on the blocking pool.
+  std::vector<std::function<void()>> jobs;
   for (const auto& name : decoded->topic_names) {
     auto& result = response.responses.emplace_back();
     result.name = name;
-    Status status = context.topics.delete_topic(name);
-    result.error_code = static_cast<int16_t>(error_code_for(status));
-    if (!status.is_ok()) result.error_message = status.message();
+    jobs.emplace_back([&context, &result] {
+      Status status = context.topics.delete_topic(*result.name);
+      result.error_code = static_cast<int16_t>(error_code_for(status));
+      if (!status.is_ok()) result.error_message = status.message();
+    });
   }
+  co_await run_blocking(context.blocking_pool, std::move(jobs));
   co_return std::optional<std::string>(encode_body(response, request.header.api_version));
 }
 

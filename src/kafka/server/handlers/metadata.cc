@@ -11,13 +11,12 @@ using protocol::MetadataResponse;
 
 namespace {
 
-MetadataResponse::MetadataResponseTopic describe(BrokerContext& context, const std::string& name,
-                                                 bool allow_auto_create) {
+// REQUIRES: topics to auto-create were created before (auto_create_topics).
+MetadataResponse::MetadataResponseTopic describe(BrokerContext& context, const std::string& name) {
   MetadataResponse::MetadataResponseTopic topic;
   topic.name = name;
   ErrorCode error = ErrorCode::kNone;
-  // Looking up partition 0 creates the topic when allowed.
-  if (!find_partition(context, name, 0, allow_auto_create, &error)) {
+  if (!find_partition(context, name, 0, false, &error)) {
     topic.error_code = static_cast<int16_t>(error);
     return topic;
   }
@@ -59,12 +58,13 @@ asio::awaitable<HandlerResult> handle_metadata(BrokerContext& context, Request& 
   const bool allow_auto_create = version < 4 || body.allow_auto_topic_creation;
   if (all_topics) {
     for (const auto& info : context.topics.topics()) {
-      response.topics.push_back(describe(context, info.name, false));
+      response.topics.push_back(describe(context, info.name));
     }
   } else {
-    for (const auto& requested : *body.topics) {
-      response.topics.push_back(describe(context, requested.name.value_or(""), allow_auto_create));
-    }
+    std::vector<std::string> names;
+    for (const auto& requested : *body.topics) names.push_back(requested.name.value_or(""));
+    if (allow_auto_create) co_await auto_create_topics(context, names);
+    for (const auto& name : names) response.topics.push_back(describe(context, name));
   }
   co_return std::optional<std::string>(encode_body(response, version));
 }
