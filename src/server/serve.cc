@@ -235,8 +235,9 @@ int run_serve(const ServeOptions& options) {
   log_recovery(tally);
 
   asio::io_context io;
-  // Appends wait for fdatasync on these threads; many of them let group commit gather
-  // appends from many connections into one sync.
+  // Disk work runs on these threads: writes (into the page cache; durability is waited for
+  // on tickets, holding no thread), reads, metadata files, and the few calls that still
+  // block on an fdatasync (group-offset commits, checkpoints, DLQ moves).
   asio::thread_pool blocking_pool(16);
   kafka::server::BrokerOptions broker_options;
   broker_options.auto_create_topics = options.auto_create_topics;

@@ -36,7 +36,7 @@ struct BrokerContext {
   groups::GroupCoordinator& groups;
   groups::OffsetStore& offsets;
   topics::ProducerIdAllocator& producer_ids;
-  asio::thread_pool& blocking_pool;  // appends wait for fsync here, never on a network thread
+  asio::thread_pool& blocking_pool;  // disk work runs here, never on a network thread
   BrokerOptions options;
 };
 

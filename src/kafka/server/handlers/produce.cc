@@ -85,6 +85,14 @@ asio::awaitable<HandlerResult> handle_produce(BrokerContext& context, Request& r
   const int16_t version = request.header.api_version;
   const bool acks_valid = body.acks == -1 || body.acks == 0 || body.acks == 1;
 
+  // Topics that do not exist yet are created first, on the blocking pool (topic.json is
+  // written and fsynced).
+  if (acks_valid) {
+    std::vector<std::string> names;
+    for (const auto& topic : body.topic_data) names.push_back(topic.name);
+    co_await auto_create_topics(context, names);
+  }
+
   ProduceResponse response;
   response.responses.reserve(body.topic_data.size());
   std::vector<PartitionWork> work;
@@ -101,7 +109,7 @@ asio::awaitable<HandlerResult> handle_produce(BrokerContext& context, Request& r
         continue;
       }
       ErrorCode error = ErrorCode::kNone;
-      auto partition = find_partition(context, topic.name, data.index, true, &error);
+      auto partition = find_partition(context, topic.name, data.index, false, &error);
       if (!partition) {
         fail(partition_response, error,
              "no partition " + topic.name + "-" + std::to_string(data.index));
