@@ -48,8 +48,10 @@ void GroupCoordinator::join(const JoinRequest& request, int64_t now_ms,
       // The request must share a protocol with every current member.
       bool compatible =
           g.members.empty() || g.protocol_type.empty() || g.protocol_type == request.protocol_type;
-      for (const auto& [id, member] : g.members) {
-        if (id == request.member_id) continue;
+      // (Not a structured binding: clang before 16 cannot capture one in the lambda below.)
+      for (const auto& entry : g.members) {
+        const auto& member = entry.second;
+        if (entry.first == request.member_id) continue;
         const bool overlap = std::any_of(
             request.protocols.begin(), request.protocols.end(), [&](const JoinProtocol& p) {
               return std::any_of(member.protocols.begin(), member.protocols.end(),
