@@ -3,10 +3,10 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <random>
 
 #include "common/log.h"
+#include "common/wait_for.h"
 #include "queues/log_scan.h"
 #include "queues/receipt_handle.h"
 #include "sqs/protocol/errors.h"
@@ -16,26 +16,6 @@
 
 namespace sluice::queues {
 namespace {
-
-// Starts an operation that reports through a callback and blocks this thread until it has:
-// the blocking forms of the asynchronous operations (tests, tools, move tasks).
-template <typename T>
-T wait_for(const std::function<void(std::function<void(T)>)>& start) {
-  struct Waiter {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::optional<T> value;
-  };
-  auto waiter = std::make_shared<Waiter>();
-  start([waiter](T value) {
-    std::lock_guard lock(waiter->mu);
-    waiter->value.emplace(std::move(value));
-    waiter->cv.notify_all();
-  });
-  std::unique_lock lock(waiter->mu);
-  waiter->cv.wait(lock, [&] { return waiter->value.has_value(); });
-  return std::move(*waiter->value);
-}
 
 using sqs::protocol::ErrorCode;
 using sqs::protocol::make_error;

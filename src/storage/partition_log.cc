@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/wait_for.h"
 #include "storage/format.h"
 #include "storage/record_batch.h"
 
@@ -16,8 +17,24 @@ namespace sluice::storage {
 using namespace format;
 
 namespace {
-// The longest a sync leader waits for in-flight appends to join its fdatasync.
+// The longest a sync job waits for in-flight appends to join its fdatasync.
 constexpr auto kMaxCommitDelay = std::chrono::microseconds(200);
+
+// Counts an append from before it takes the writer lock to after its write, so that a sync
+// can wait for appends already on their way (see run_sync's commit delay).
+class AppendInFlight {
+ public:
+  explicit AppendInFlight(std::atomic<int>& count) : count_(count) {
+    count_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  ~AppendInFlight() { count_.fetch_sub(1, std::memory_order_acq_rel); }
+  AppendInFlight(const AppendInFlight&) = delete;
+  AppendInFlight& operator=(const AppendInFlight&) = delete;
+
+ private:
+  std::atomic<int>& count_;
+};
+
 }  // namespace
 
 int64_t system_clock_ms() {
@@ -304,11 +321,7 @@ Result<PendingAppend> PartitionLog::append_replicated(std::span<const char> data
   // whatever the leader wrote.
   SLUICE_ASSIGN_OR_RETURN(auto batches, split_batches(bytes, std::numeric_limits<int32_t>::max()));
   if (batches.empty()) return Status::invalid_argument("no batches to append");
-  appends_in_flight_.fetch_add(1, std::memory_order_acq_rel);
-  struct Done {
-    std::atomic<int>& count;
-    ~Done() { count.fetch_sub(1, std::memory_order_acq_rel); }
-  } done{appends_in_flight_};
+  const AppendInFlight in_flight(appends_in_flight_);
   std::lock_guard lock(append_mu_);
   SLUICE_RETURN_IF_ERROR(check_writable());
   int64_t expected = next_offset_.load();
@@ -395,11 +408,7 @@ Result<AppendResult> PartitionLog::write_batches(std::span<char> data,
                                                  int32_t leader_epoch, const LogConfig& config) {
   // Counted from before the lock to after the write, so that a sync can wait for appends
   // already on their way (see run_sync).
-  appends_in_flight_.fetch_add(1, std::memory_order_acq_rel);
-  struct Done {
-    std::atomic<int>& count;
-    ~Done() { count.fetch_sub(1, std::memory_order_acq_rel); }
-  } done{appends_in_flight_};
+  const AppendInFlight in_flight(appends_in_flight_);
   std::lock_guard lock(append_mu_);
   SLUICE_RETURN_IF_ERROR(check_writable());
   if (leader_epoch < latest_epoch()) {
@@ -500,20 +509,7 @@ void DurabilityTicket::then(DurableCallback done) const {
 
 Status DurabilityTicket::wait() const {
   if (log_ == nullptr) return Status::ok();
-  struct Waiter {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::optional<Status> status;
-  };
-  auto waiter = std::make_shared<Waiter>();
-  then([waiter](Status status) {
-    std::lock_guard lock(waiter->mu);
-    waiter->status = std::move(status);
-    waiter->cv.notify_all();
-  });
-  std::unique_lock lock(waiter->mu);
-  waiter->cv.wait(lock, [&] { return waiter->status.has_value(); });
-  return *waiter->status;
+  return wait_for<Status>([this](std::function<void(Status)> done) { then(std::move(done)); });
 }
 
 void PartitionLog::when_durable(int64_t offset, DurableCallback done) {

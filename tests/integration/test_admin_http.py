@@ -74,6 +74,9 @@ def test_metrics_counters_move_after_kafka_produce_and_fetch(broker):
     assert after_produce.get("sluice_partition_records_in_total", **labels) == 25
     assert after_produce.get("sluice_partition_bytes_in_total", **labels) > 25 * len("value-0")
     assert after_produce.get("sluice_partition_log_end_offset", **labels) == 25
+    # Acknowledged under fsync=always: on disk, and what consumers may read.
+    assert after_produce.get("sluice_partition_durable_offset", **labels) == 25
+    assert after_produce.get("sluice_partition_high_watermark", **labels) == 25
     assert after_produce.get("sluice_partition_log_start_offset", **labels) == 0
     assert after_produce.get("sluice_partition_log_size_bytes", **labels) >= \
         after_produce.get("sluice_partition_bytes_in_total", **labels)
@@ -150,6 +153,8 @@ def test_json_status_and_topics_for_the_cli(broker):
     partitions = topics["listed"]["partitions"]
     assert [p["partition"] for p in partitions] == [0, 1]
     assert sum(p["log_end_offset"] for p in partitions) == 5
+    assert sum(p["high_watermark"] for p in partitions) == 5
+    assert sum(p["durable_offset"] for p in partitions) == 5
     assert sum(p["records_in"] for p in partitions) == 5
     groups = get_json(broker, "/v1/groups")
     assert isinstance(groups["groups"], list)
