@@ -36,7 +36,10 @@ TopicDefaults defaults() {
 Status produce(Partition& partition, int i) {
   std::string batch =
       storage::RecordBatchBuilder(1000 + i).add("value-" + std::to_string(i)).build();
-  return partition.append(std::span<char>(batch.data(), batch.size())).status();
+  // Acknowledged once durable: the append returns when written, its ticket when synced.
+  auto pending = partition.append(std::span<char>(batch.data(), batch.size()));
+  if (!pending.is_ok()) return pending.status();
+  return pending->durable.wait();
 }
 
 void run_workload(FaultInjectingFileSystem& fs, Outcome* out) {
