@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -29,8 +29,8 @@ Result<PendingAppend> append_async_copy(PartitionLog& log, const std::string& ba
 // A log whose fdatasyncs run only when the test says so.
 struct ManualLog {
   explicit ManualLog(const TempDir& dir, LogConfig config = {}) {
-    auto opened = PartitionLog::open(dir.path() / "p", config, system_clock_ms,
-                                     FileSystem::posix(), &syncer);
+    auto opened =
+        PartitionLog::open(dir.path() / "p", config, system_clock_ms, FileSystem::posix(), &syncer);
     EXPECT_TRUE(opened.is_ok()) << opened.status().to_string();
     log = std::move(*opened);
   }
