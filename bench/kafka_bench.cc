@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   app.add_option("--rate", options.rate, "Records/s over all producers (0: as fast as possible)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_flag("--replay", options.replay,
+               "Then read the whole topic back from the start with a fresh consumer");
   CLI11_PARSE(app, argc, argv);
 
   auto result = sluice::loadgen::run_kafka_load(options);
@@ -40,6 +42,10 @@ int main(int argc, char** argv) {
               options.producers, options.partitions, pace.c_str());
   std::printf("produce: %.0f records/s, %.1f MB/s\n", result->records_per_second,
               result->megabytes_per_second);
+  if (options.replay) {
+    std::printf("consume from the start: %.0f records/s, %.1f MB/s\n",
+                result->replay_records_per_second, result->replay_megabytes_per_second);
+  }
   for (const auto& [name, latency] :
        {std::pair{"ack", result->ack}, std::pair{"end-to-end", result->end_to_end}}) {
     std::printf("%s latency ms: p50 %.2f  p99 %.2f  p99.9 %.2f  max %.2f\n", name, latency.p50_ms,

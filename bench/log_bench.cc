@@ -34,6 +34,7 @@ struct Options {
   std::string dir = "bench-data";
   int64_t mib = 256;  // bytes appended per measurement
   int runs = 3;
+  std::string only;  // non-empty: only the rows whose name contains it (the raw row always runs)
 };
 
 struct Measurement {
@@ -215,36 +216,33 @@ int run(const Options& options) {
   std::printf("%-44s %9.1f MB/s\n", "raw sequential write + fdatasync", raw.mb_per_s());
   const double raw_mb = raw.mb_per_s();
 
+  const auto row = [&](const std::string& name, auto&& measure) {
+    if (!options.only.empty() && name.find(options.only) == std::string::npos) return;
+    print_row(name, median_of(options.runs, measure), raw_mb);
+  };
   const FsyncPolicy policies[] = {FsyncPolicy::always(), FsyncPolicy::interval(100),
                                   FsyncPolicy::never()};
   for (size_t record_size : {size_t{100}, size_t{1024}}) {
     for (const auto& policy : policies) {
-      const auto m =
-          median_of(options.runs, [&] { return append(options, policy, record_size, 1); });
-      print_row("append " + std::to_string(record_size) + " B records, fsync=" + policy.to_string(),
-                m, raw_mb);
+      row("append " + std::to_string(record_size) + " B records, fsync=" + policy.to_string(),
+          [&] { return append(options, policy, record_size, 1); });
     }
   }
   for (size_t record_size : {size_t{100}, size_t{1024}}) {
-    const auto m = median_of(options.runs, [&] {
+    row("read " + std::to_string(record_size) + " B records (page cache)", [&] {
       append(options, FsyncPolicy::never(), record_size, 1, /*keep_log=*/true);
       return read_all(options);
     });
-    print_row("read " + std::to_string(record_size) + " B records (page cache)", m, raw_mb);
   }
   for (int threads : {1, 8, 64}) {
-    const auto m = median_of(options.runs,
-                             [&] { return append(options, FsyncPolicy::always(), 1024, threads); });
-    print_row("group commit, fsync=always, " + std::to_string(threads) + " appenders", m, raw_mb);
+    row("group commit, fsync=always, " + std::to_string(threads) + " appenders",
+        [&] { return append(options, FsyncPolicy::always(), 1024, threads); });
   }
   for (int threads : {1, 8}) {
     constexpr int kInFlight = 4;
-    const auto m = median_of(options.runs, [&] {
-      return append(options, FsyncPolicy::always(), 1024, threads, false, kInFlight);
-    });
-    print_row("group commit, fsync=always, " + std::to_string(threads) + " appenders, " +
-                  std::to_string(kInFlight) + " appends in flight each",
-              m, raw_mb);
+    row("group commit, fsync=always, " + std::to_string(threads) + " appenders, " +
+            std::to_string(kInFlight) + " appends in flight each",
+        [&] { return append(options, FsyncPolicy::always(), 1024, threads, false, kInFlight); });
   }
   std::filesystem::remove_all(options.dir);
   return 0;
@@ -264,6 +262,8 @@ int main(int argc, char** argv) {
   app.add_option("--runs", options.runs, "Runs per figure; the median is printed")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--only", options.only,
+                 "Only the rows whose name contains this text (e.g. \"group commit\")");
   CLI11_PARSE(app, argc, argv);
   return sluice::storage::run(options);
 }

@@ -47,6 +47,8 @@ struct Run {
   std::atomic<int64_t> acknowledged{0};
   std::atomic<int64_t> failed{0};
   std::atomic<int64_t> consumed{0};
+  int64_t first_consumed_ns = 0;  // written by the consumer thread only
+  int64_t last_consumed_ns = 0;
   std::atomic<bool> consumer_ready{false};
   std::atomic<bool> consumer_done{false};
   std::mutex error_mu;
@@ -153,7 +155,10 @@ void consume(Run& run) {
     if (!message->err && message->len >= sizeof(int64_t)) {
       int64_t sent;
       std::memcpy(&sent, message->payload, sizeof(sent));
-      run.end_to_end.add(now_ns() - sent);
+      const int64_t now = now_ns();
+      run.end_to_end.add(now - sent);
+      if (run.first_consumed_ns == 0) run.first_consumed_ns = now;
+      run.last_consumed_ns = now;
       ++run.consumed;
     }
     rd_kafka_message_destroy(message);
@@ -217,6 +222,21 @@ Result<KafkaLoadResult> run_kafka_load(
       static_cast<double>(options.records) * options.record_size / 1e6 / produce_seconds;
   result.ack = run.ack_latency.summary();
   result.end_to_end = run.end_to_end.summary();
+  if (options.replay) {
+    // A fresh group reads everything from the beginning: the records are all there, so this
+    // measures how fast the broker serves a backlog, not how fast the producers fill it.
+    options.topic = result.topic;
+    Run replay{options};
+    consume(replay);
+    if (!replay.error.empty()) return Status::io_error("replay: " + replay.error);
+    const double seconds =
+        static_cast<double>(replay.last_consumed_ns - replay.first_consumed_ns) / 1e9;
+    if (seconds > 0) {
+      result.replay_records_per_second = static_cast<double>(options.records) / seconds;
+      result.replay_megabytes_per_second =
+          static_cast<double>(options.records) * options.record_size / 1e6 / seconds;
+    }
+  }
   return result;
 }
 

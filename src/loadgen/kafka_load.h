@@ -28,6 +28,9 @@ struct KafkaLoadOptions {
   // stalled broker shows in the latency instead of silently slowing the sender (coordinated
   // omission).
   double rate = 0;
+  // After the run, a second consumer reads the whole topic back from the start (the backlog
+  // case of kafka-consumer-perf-test), timed from its first record to its last.
+  bool replay = false;
 };
 
 struct KafkaLoadProgress {
@@ -45,6 +48,9 @@ struct KafkaLoadResult {
   double megabytes_per_second = 0;
   LatencySummary ack;
   LatencySummary end_to_end;
+  // Set when options.replay is: the second consumer's rate over the whole topic.
+  double replay_records_per_second = 0;
+  double replay_megabytes_per_second = 0;
 };
 
 // Runs the load to completion, calling `progress` (if set) about twice a second from the
