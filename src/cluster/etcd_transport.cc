@@ -126,7 +126,12 @@ StoreResult<nlohmann::json> EtcdTransport::call(const std::string& path, const n
     const size_t first = preferred();
     for (size_t i = 0; i < endpoints_.size() && Clock::now() < deadline; ++i) {
       const size_t member = (first + i) % endpoints_.size();
-      Attempt result = attempt(member, path, text, deadline);
+      // A write that may have been applied cannot move on anyway, so it waits for its answer
+      // as long as the call may (an election among the members takes a moment).
+      const auto attempt_deadline =
+          retry == Retry::kSafe ? std::min(deadline, Clock::now() + options_.attempt_timeout)
+                                : deadline;
+      Attempt result = attempt(member, path, text, attempt_deadline);
       if (result.outcome == Outcome::kMaybeApplied && retry == Retry::kUnsafe) {
         member_failed(member);
         return StoreStatus::unavailable("no answer, outcome unknown: " + result.error);

@@ -38,6 +38,10 @@ struct EtcdTransportOptions {
   std::chrono::milliseconds request_timeout{5000};
   // One connection attempt to one member: short, so that a dead member costs little.
   std::chrono::milliseconds connect_timeout{1000};
+  // One request to one member: a member that accepts but never answers (paused, partitioned
+  // after connecting) costs this much before a safe request (Retry::kSafe) moves on to the
+  // next. An unsafe one waits for its answer until request_timeout.
+  std::chrono::milliseconds attempt_timeout{2000};
 };
 
 class EtcdTransport {
