@@ -25,6 +25,7 @@ DEB_PACKAGES := \
 	kcat python3-pytest python3-confluent-kafka python3-kafka \
 	python3-snappy python3-lz4 python3-zstandard librdkafka-dev \
 	libssl-dev nodejs \
+	etcd-server etcd-client \
 	awscli python3-boto3 \
 	libnats-dev librabbitmq-dev libhiredis-dev gnuplot-nox
 
