@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "cluster/base64.h"
+#include "common/base64.h"
 
 namespace sluice::cluster::etcd_json {
 

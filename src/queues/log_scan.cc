@@ -9,11 +9,6 @@
 
 namespace sluice::queues {
 
-Status for_each_record(const storage::PartitionLog& log, int64_t from,
-                       const std::function<Status(const storage::Record&)>& visit) {
-  return storage::for_each_record(log, from, visit);
-}
-
 Status with_record(const storage::PartitionLog& log, int64_t offset,
                    const std::function<Status(const storage::Record&)>& visit) {
   storage::ReadOptions options;

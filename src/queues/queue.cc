@@ -12,6 +12,7 @@
 #include "sqs/protocol/errors.h"
 #include "sqs/protocol/md5.h"
 #include "sqs/protocol/validation.h"
+#include "storage/batch_reader.h"
 #include "storage/record_batch_builder.h"
 
 namespace sluice::queues {
@@ -130,16 +131,18 @@ Status Queue::load() {
     }
     index_.reset(messages_->log_start_offset());
   }
-  SLUICE_RETURN_IF_ERROR(for_each_record(*messages_, scan_from, [&](const storage::Record& record) {
-    const MessageEntry* slot = index_.find(record.offset);
-    if (slot != nullptr && (slot->flags & MessageEntry::kPresent) != 0) return Status::ok();
-    SLUICE_ASSIGN_OR_RETURN(StoredMessage message, decode_message(record));
-    if (fifo_ && !message.dedup_id.empty() && message.sent_ms + kDedupWindowMs > now) {
-      dedup_.add(dedup_key(message), DedupHit{message.message_id, record.offset}, message.sent_ms);
-    }
-    insert_locked(record.offset, message);
-    return Status::ok();
-  }));
+  SLUICE_RETURN_IF_ERROR(
+      storage::for_each_record(*messages_, scan_from, [&](const storage::Record& record) {
+        const MessageEntry* slot = index_.find(record.offset);
+        if (slot != nullptr && (slot->flags & MessageEntry::kPresent) != 0) return Status::ok();
+        SLUICE_ASSIGN_OR_RETURN(StoredMessage message, decode_message(record));
+        if (fifo_ && !message.dedup_id.empty() && message.sent_ms + kDedupWindowMs > now) {
+          dedup_.add(dedup_key(message), DedupHit{message.message_id, record.offset},
+                     message.sent_ms);
+        }
+        insert_locked(record.offset, message);
+        return Status::ok();
+      }));
   SLUICE_RETURN_IF_ERROR(
       state_->replay(state_from, [this](const StateChange& change) { apply(change); }));
   rebuild_schedules();

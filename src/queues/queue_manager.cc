@@ -3,9 +3,9 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "common/base64.h"
 #include "common/log.h"
 #include "queues/receipt_handle.h"
-#include "sqs/protocol/base64.h"
 #include "sqs/protocol/errors.h"
 #include "sqs/protocol/validation.h"
 
@@ -200,7 +200,7 @@ Result<QueueList> QueueManager::list_queues(const std::string& prefix,
   }
   std::string after;
   if (next_token) {
-    auto decoded = sqs::protocol::base64_decode(*next_token);
+    auto decoded = base64_decode(*next_token);
     if (!decoded) return make_error(ErrorCode::kInvalidParameterValue, "invalid NextToken");
     after = std::move(*decoded);
   }
@@ -211,7 +211,7 @@ Result<QueueList> QueueManager::list_queues(const std::string& prefix,
        ++it) {
     if (!it->first.starts_with(prefix)) continue;
     if (static_cast<int64_t>(list.names.size()) == limit) {
-      if (max_results) list.next_token = sqs::protocol::base64_encode(list.names.back());
+      if (max_results) list.next_token = base64_encode(list.names.back());
       break;
     }
     list.names.push_back(it->first);

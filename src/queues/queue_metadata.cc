@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sqs/protocol/base64.h"
+#include "common/base64.h"
 
 namespace sluice::queues {
 
@@ -13,7 +13,7 @@ Status write_queue_metadata(FileSystem& fs, const std::filesystem::path& file,
   json["tags"] = metadata.tags;
   json["created_s"] = metadata.created_s;
   json["last_modified_s"] = metadata.last_modified_s;
-  json["secret"] = sqs::protocol::base64_encode(metadata.secret);
+  json["secret"] = base64_encode(metadata.secret);
   return write_file_atomically(fs, file, json.dump(2));
 }
 
@@ -30,7 +30,7 @@ Result<QueueMetadata> read_queue_metadata(FileSystem& fs, const std::filesystem:
     metadata.tags = json.at("tags").get<StringMap>();
     metadata.created_s = json.at("created_s").get<int64_t>();
     metadata.last_modified_s = json.at("last_modified_s").get<int64_t>();
-    auto secret = sqs::protocol::base64_decode(json.at("secret").get<std::string>());
+    auto secret = base64_decode(json.at("secret").get<std::string>());
     if (!secret) return bad();
     metadata.secret = std::move(*secret);
     return metadata;

@@ -5,6 +5,7 @@
 
 #include "common/coding.h"
 #include "queues/log_scan.h"
+#include "storage/batch_reader.h"
 #include "storage/record_batch_builder.h"
 
 namespace sluice::queues {
@@ -65,7 +66,7 @@ Status QueueStateLog::append(const std::vector<StateChange>& changes, int64_t no
 
 Status QueueStateLog::replay(int64_t from,
                              const std::function<void(const StateChange&)>& apply) const {
-  return for_each_record(*log_, from, [&](const storage::Record& record) {
+  return storage::for_each_record(*log_, from, [&](const storage::Record& record) {
     StateChange change;
     if (!record.value || !decode(*record.value, &change)) {
       return Status::corruption("queue state record at " + std::to_string(record.offset) +

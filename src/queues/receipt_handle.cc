@@ -5,8 +5,8 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "common/base64.h"
 #include "common/coding.h"
-#include "sqs/protocol/base64.h"
 
 namespace sluice::queues {
 namespace {
@@ -40,11 +40,11 @@ std::string encode_receipt_handle(const ReceiptHandle& handle, std::string_view 
   put_be64(bytes, static_cast<uint64_t>(handle.offset));
   put_be32(bytes, handle.nonce);
   bytes += mac(bytes, secret);
-  return sqs::protocol::base64_encode(bytes);
+  return base64_encode(bytes);
 }
 
 std::optional<ReceiptHandle> decode_receipt_handle(std::string_view text, std::string_view secret) {
-  const auto bytes = sqs::protocol::base64_decode(text);
+  const auto bytes = base64_decode(text);
   if (!bytes || bytes->size() != kPayloadBytes + kMacBytes || (*bytes)[0] != kVersion) {
     return std::nullopt;
   }

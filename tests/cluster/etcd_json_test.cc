@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cluster/base64.h"
+#include "common/base64.h"
 
 namespace sluice::cluster {
 namespace {

@@ -45,6 +45,10 @@ int64_t monotonic_ms();
 
 // Kafka's error code for a group coordinator outcome.
 protocol::ErrorCode error_code_for(groups::GroupError error);
+// The same as the int16 that responses' error_code fields hold.
+inline int16_t wire_error_code(groups::GroupError error) {
+  return static_cast<int16_t>(error_code_for(error));
+}
 
 using HandlerResult = Result<std::optional<std::string>>;
 

@@ -4,7 +4,7 @@
 #include <set>
 #include <string>
 
-#include "sqs/protocol/base64.h"
+#include "common/base64.h"
 #include "sqs/protocol/errors.h"
 
 namespace sluice::sqs::protocol {

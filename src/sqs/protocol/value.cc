@@ -2,7 +2,7 @@
 
 #include <cassert>
 
-#include "sqs/protocol/base64.h"
+#include "common/base64.h"
 
 namespace sluice::sqs::protocol {
 

@@ -21,7 +21,7 @@ SecretLookup keys(std::string_view secret = kSecret) {
   };
 }
 
-ErrorCode code_of(const Status& status) {
+ErrorCode error_code_of(const Status& status) {
   return error_from_status(status).code;
 }
 
@@ -100,23 +100,23 @@ TEST(SigV4Test, VerifiesAJsonRequestSigningTheTargetHeader) {
   // Any change to a signed part breaks it.
   SignedRequest tampered = request;
   tampered.body = R"({"QueueName":"r"})";
-  EXPECT_EQ(code_of(verify_sigv4(tampered, keys(), kSignedAtMs)),
+  EXPECT_EQ(error_code_of(verify_sigv4(tampered, keys(), kSignedAtMs)),
             ErrorCode::kSignatureDoesNotMatch);
   tampered = request;
   tampered.headers[2].second = "AmazonSQS.DeleteQueue";
-  EXPECT_EQ(code_of(verify_sigv4(tampered, keys(), kSignedAtMs)),
+  EXPECT_EQ(error_code_of(verify_sigv4(tampered, keys(), kSignedAtMs)),
             ErrorCode::kSignatureDoesNotMatch);
 }
 
 TEST(SigV4Test, WrongSecretIsSignatureDoesNotMatch) {
   const Status status = verify_sigv4(list_queues_request(), keys("not-the-secret"), kSignedAtMs);
-  EXPECT_EQ(code_of(status), ErrorCode::kSignatureDoesNotMatch);
+  EXPECT_EQ(error_code_of(status), ErrorCode::kSignatureDoesNotMatch);
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
 }
 
 TEST(SigV4Test, UnknownKeyIdIsInvalidClientTokenId) {
   const SecretLookup nobody = [](std::string_view) { return std::nullopt; };
-  EXPECT_EQ(code_of(verify_sigv4(list_queues_request(), nobody, kSignedAtMs)),
+  EXPECT_EQ(error_code_of(verify_sigv4(list_queues_request(), nobody, kSignedAtMs)),
             ErrorCode::kInvalidClientTokenId);
 }
 
@@ -125,9 +125,9 @@ TEST(SigV4Test, ClockWindowIsFiveMinutesEitherWay) {
   EXPECT_TRUE(verify_sigv4(request, keys(), kSignedAtMs + kSigV4ClockSkewMs).is_ok());
   EXPECT_TRUE(verify_sigv4(request, keys(), kSignedAtMs - kSigV4ClockSkewMs).is_ok());
   const Status late = verify_sigv4(request, keys(), kSignedAtMs + kSigV4ClockSkewMs + 1000);
-  EXPECT_EQ(code_of(late), ErrorCode::kSignatureDoesNotMatch);
+  EXPECT_EQ(error_code_of(late), ErrorCode::kSignatureDoesNotMatch);
   EXPECT_NE(error_from_status(late).message.find("Signature expired"), std::string::npos);
-  EXPECT_EQ(code_of(verify_sigv4(request, keys(), kSignedAtMs - kSigV4ClockSkewMs - 1000)),
+  EXPECT_EQ(error_code_of(verify_sigv4(request, keys(), kSignedAtMs - kSigV4ClockSkewMs - 1000)),
             ErrorCode::kSignatureDoesNotMatch);
 }
 
@@ -135,7 +135,7 @@ TEST(SigV4Test, UnsignedRequestIsMissingAuthenticationToken) {
   SignedRequest request = list_queues_request();
   request.headers.erase(request.headers.begin() + 3);
   const Status status = verify_sigv4(request, keys(), kSignedAtMs);
-  EXPECT_EQ(code_of(status), ErrorCode::kMissingAuthenticationToken);
+  EXPECT_EQ(error_code_of(status), ErrorCode::kMissingAuthenticationToken);
   EXPECT_EQ(error_info(ErrorCode::kMissingAuthenticationToken).http_status, 403);
 }
 
@@ -153,7 +153,7 @@ TEST(SigV4Test, MalformedAuthorizationHeadersAreRejected) {
        }) {
     SignedRequest request = list_queues_request();
     request.headers[3].second = header;
-    EXPECT_EQ(code_of(verify_sigv4(request, keys(), kSignedAtMs)),
+    EXPECT_EQ(error_code_of(verify_sigv4(request, keys(), kSignedAtMs)),
               ErrorCode::kSignatureDoesNotMatch)
         << header;
   }
@@ -162,14 +162,15 @@ TEST(SigV4Test, MalformedAuthorizationHeadersAreRejected) {
 TEST(SigV4Test, ScopeDateMustMatchXAmzDate) {
   SignedRequest request = list_queues_request();
   request.headers[2].second = "20261125T123456Z";
-  EXPECT_EQ(code_of(verify_sigv4(request, keys(), kSignedAtMs + 0)),
+  EXPECT_EQ(error_code_of(verify_sigv4(request, keys(), kSignedAtMs + 0)),
             ErrorCode::kSignatureDoesNotMatch);
 }
 
 TEST(SigV4Test, SignedHeaderAbsentFromTheRequestIsRejected) {
   SignedRequest request = list_queues_request();
   request.headers.erase(request.headers.begin() + 1);  // Content-Type
-  EXPECT_EQ(code_of(verify_sigv4(request, keys(), kSignedAtMs)), ErrorCode::kSignatureDoesNotMatch);
+  EXPECT_EQ(error_code_of(verify_sigv4(request, keys(), kSignedAtMs)),
+            ErrorCode::kSignatureDoesNotMatch);
 }
 
 TEST(SigV4Test, ParsesAuthorizationParts) {

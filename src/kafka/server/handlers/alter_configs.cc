@@ -3,6 +3,7 @@
 // only: broker settings come from `sluice serve`'s flags and are fixed while it runs.
 #include <set>
 
+#include "kafka/protocol/config_resource.h"
 #include "kafka/protocol/messages/alter_configs_request.h"
 #include "kafka/protocol/messages/alter_configs_response.h"
 #include "kafka/protocol/messages/incremental_alter_configs_request.h"
@@ -13,11 +14,11 @@ namespace sluice::kafka::server {
 
 using protocol::ErrorCode;
 
-namespace {
+using protocol::kBrokerLoggerResource;
+using protocol::kBrokerResource;
+using protocol::kTopicResource;
 
-constexpr int8_t kTopicResource = 2;
-constexpr int8_t kBrokerResource = 4;
-constexpr int8_t kBrokerLoggerResource = 8;
+namespace {
 
 // IncrementalAlterConfigs operations (Kafka's AlterConfigOp.OpType).
 constexpr int8_t kSet = 0;

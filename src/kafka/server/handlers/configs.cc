@@ -2,6 +2,7 @@
 // source), and the broker-wide defaults topics inherit.
 #include <algorithm>
 
+#include "kafka/protocol/config_resource.h"
 #include "kafka/protocol/messages/describe_configs_request.h"
 #include "kafka/protocol/messages/describe_configs_response.h"
 #include "kafka/server/broker_context.h"
@@ -11,10 +12,11 @@ namespace sluice::kafka::server {
 using protocol::DescribeConfigsResponse;
 using protocol::ErrorCode;
 
+using protocol::kBrokerResource;
+using protocol::kTopicResource;
+
 namespace {
 
-constexpr int8_t kTopicResource = 2;
-constexpr int8_t kBrokerResource = 4;
 // Kafka's ConfigSource values.
 constexpr int8_t kDynamicTopicConfig = 1;
 constexpr int8_t kStaticBrokerConfig = 4;

@@ -24,10 +24,6 @@ constexpr int16_t kFirstMemberIdRequiredVersion = 4;
 // LeaveGroup v3 names the members leaving (batch leave); older versions carry one id.
 constexpr int16_t kFirstBatchLeaveVersion = 3;
 
-int16_t code(groups::GroupError error) {
-  return static_cast<int16_t>(error_code_for(error));
-}
-
 }  // namespace
 
 asio::awaitable<HandlerResult> handle_join_group(BrokerContext& context, Request& request) {
@@ -60,7 +56,7 @@ asio::awaitable<HandlerResult> handle_join_group(BrokerContext& context, Request
   const groups::JoinResult result = co_await await_callback<groups::JoinResult>(std::move(start));
 
   protocol::JoinGroupResponse response;
-  response.error_code = code(result.error);
+  response.error_code = wire_error_code(result.error);
   response.generation_id = result.generation;
   response.protocol_type = result.protocol_type;
   response.protocol_name = result.protocol_name;
@@ -92,7 +88,7 @@ asio::awaitable<HandlerResult> handle_sync_group(BrokerContext& context, Request
   const groups::SyncResult result = co_await await_callback<groups::SyncResult>(std::move(start));
 
   protocol::SyncGroupResponse response;
-  response.error_code = code(result.error);
+  response.error_code = wire_error_code(result.error);
   response.protocol_type = result.protocol_type;
   response.protocol_name = result.protocol_name;
   response.assignment = result.assignment;
@@ -103,9 +99,9 @@ asio::awaitable<HandlerResult> handle_heartbeat(BrokerContext& context, Request&
   auto decoded = decode_body<protocol::HeartbeatRequest>(request);
   if (!decoded.is_ok()) co_return decoded.status();
   protocol::HeartbeatResponse response;
-  response.error_code = code(context.groups.heartbeat(decoded->group_id, decoded->member_id,
-                                                      decoded->group_instance_id,
-                                                      decoded->generation_id, monotonic_ms()));
+  response.error_code = wire_error_code(
+      context.groups.heartbeat(decoded->group_id, decoded->member_id, decoded->group_instance_id,
+                               decoded->generation_id, monotonic_ms()));
   co_return std::optional<std::string>(encode_body(response, request.header.api_version));
 }
 
@@ -125,10 +121,10 @@ asio::awaitable<HandlerResult> handle_leave_group(BrokerContext& context, Reques
   protocol::LeaveGroupResponse response;
   if (version >= kFirstBatchLeaveVersion) {
     for (size_t i = 0; i < leaving.size(); ++i) {
-      response.members.push_back({leaving[i].first, leaving[i].second, code(errors[i])});
+      response.members.push_back({leaving[i].first, leaving[i].second, wire_error_code(errors[i])});
     }
   } else {
-    response.error_code = code(errors.front());
+    response.error_code = wire_error_code(errors.front());
   }
   co_return std::optional<std::string>(encode_body(response, version));
 }

@@ -13,10 +13,6 @@ using protocol::ErrorCode;
 
 namespace {
 
-int16_t code(groups::GroupError error) {
-  return static_cast<int16_t>(error_code_for(error));
-}
-
 // Members of "consumer" groups name their topics in the consumer protocol; a subscription
 // that does not parse names none, as Kafka treats it.
 std::vector<std::string> consumer_topics(const std::string& protocol_type,
@@ -44,7 +40,7 @@ asio::awaitable<HandlerResult> handle_delete_groups(BrokerContext& context, Requ
     }
     // Deleting the offsets waits for fsync: on the blocking pool.
     jobs.emplace_back([&context, &result] {
-      result.error_code = code(context.groups.delete_group(result.group_id));
+      result.error_code = wire_error_code(context.groups.delete_group(result.group_id));
     });
   }
   co_await run_blocking(context.blocking_pool, std::move(jobs));
@@ -72,7 +68,7 @@ asio::awaitable<HandlerResult> handle_offset_delete(BrokerContext& context, Requ
       [&] { result = context.groups.delete_offsets(body.group_id, partitions, consumer_topics); });
   co_await run_blocking(context.blocking_pool, std::move(jobs));
 
-  response.error_code = code(result.error);
+  response.error_code = wire_error_code(result.error);
   if (result.error == groups::GroupError::kNone) {
     size_t next = 0;
     for (const auto& topic : body.topics) {
@@ -82,7 +78,7 @@ asio::awaitable<HandlerResult> handle_offset_delete(BrokerContext& context, Requ
         // Kafka answers UNKNOWN_TOPIC_OR_PARTITION for partitions that do not exist.
         const bool exists =
             context.topics.partition(topic.name, partition.partition_index) != nullptr;
-        const int16_t error = exists ? code(result.partitions[next])
+        const int16_t error = exists ? wire_error_code(result.partitions[next])
                                      : static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition);
         topic_response.partitions.push_back({partition.partition_index, error});
         ++next;

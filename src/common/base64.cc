@@ -1,8 +1,8 @@
-#include "sqs/protocol/base64.h"
+#include "common/base64.h"
 
 #include <cstdint>
 
-namespace sluice::sqs::protocol {
+namespace sluice {
 namespace {
 
 constexpr std::string_view kAlphabet =
@@ -73,4 +73,4 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace sluice::sqs::protocol
+}  // namespace sluice

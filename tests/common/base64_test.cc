@@ -1,11 +1,11 @@
-#include "sqs/protocol/base64.h"
+#include "common/base64.h"
 
 #include <gtest/gtest.h>
 
-namespace sluice::sqs::protocol {
+namespace sluice {
 namespace {
 
-TEST(SqsBase64Test, EncodesRfc4648Vectors) {
+TEST(Base64Test, EncodesRfc4648Vectors) {
   EXPECT_EQ(base64_encode(""), "");
   EXPECT_EQ(base64_encode("f"), "Zg==");
   EXPECT_EQ(base64_encode("fo"), "Zm8=");
@@ -15,7 +15,7 @@ TEST(SqsBase64Test, EncodesRfc4648Vectors) {
   EXPECT_EQ(base64_encode("\xff\xfe\xfd"), "//79");
 }
 
-TEST(SqsBase64Test, DecodesWhatItEncodes) {
+TEST(Base64Test, DecodesWhatItEncodes) {
   EXPECT_EQ(base64_decode(""), "");
   EXPECT_EQ(base64_decode("Zg=="), "f");
   EXPECT_EQ(base64_decode("Zm8="), "fo");
@@ -24,7 +24,7 @@ TEST(SqsBase64Test, DecodesWhatItEncodes) {
   EXPECT_EQ(base64_decode("//79"), "\xff\xfe\xfd");
 }
 
-TEST(SqsBase64Test, RejectsMalformedText) {
+TEST(Base64Test, RejectsMalformedText) {
   EXPECT_EQ(base64_decode("Zg="), std::nullopt);       // not a multiple of 4
   EXPECT_EQ(base64_decode("Zh=="), std::nullopt);      // bits after the last byte
   EXPECT_EQ(base64_decode("Zm9="), std::nullopt);      // bits after the last byte
@@ -35,4 +35,4 @@ TEST(SqsBase64Test, RejectsMalformedText) {
 }
 
 }  // namespace
-}  // namespace sluice::sqs::protocol
+}  // namespace sluice

@@ -1,12 +1,13 @@
 // Standard base64 (RFC 4648 section 4, with padding): the encoding of SQS Binary message
-// attribute values in both protocols.
+// attribute values in both protocols, of receipt handles, and of keys and values in etcd's
+// JSON gateway.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace sluice::sqs::protocol {
+namespace sluice {
 
 std::string base64_encode(std::string_view bytes);
 
@@ -15,4 +16,4 @@ std::string base64_encode(std::string_view bytes);
 // every byte string has exactly one accepted encoding).
 std::optional<std::string> base64_decode(std::string_view text);
 
-}  // namespace sluice::sqs::protocol
+}  // namespace sluice
