@@ -28,7 +28,7 @@ inline asio::awaitable<Status> send_file(asio::ip::tcp::socket& socket, const Fi
     return true;
   }();
   // sendfile must not block the network thread: EAGAIN hands the wait to the reactor.
-  socket.native_non_blocking(true);
+  if (!socket.native_non_blocking()) socket.native_non_blocking(true);  // a syscall: once
   auto offset = static_cast<off_t>(range.offset);
   uint64_t left = range.size;
   while (left > 0) {
