@@ -438,7 +438,7 @@ def write_stmt(field, writer, compact, nullable):
     if field.elem in FIXED_TYPES:
         return f"{writer}.write_{READ_FIXED[field.elem]}({x});"
     if field.elem == "records":
-        return f"{writer}.write_{prefix}nullable_bytes({x});"
+        return f"{writer}.write_{prefix}records({x});"
     kind = field.elem
     if nullable:
         return f"{writer}.write_{prefix}nullable_{kind}({x});"

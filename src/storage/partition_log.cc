@@ -52,6 +52,11 @@ Status ReadResult::append_to(std::string* out) const {
   return status;
 }
 
+std::optional<FileRange> ReadResult::file_range() const {
+  if (empty() || segment->log_fd() < 0) return std::nullopt;
+  return FileRange{.fd = segment->log_fd(), .offset = position, .size = size, .owner = segment};
+}
+
 namespace {
 
 std::optional<int64_t> parse_segment_base(const std::filesystem::path& file) {
@@ -722,11 +727,13 @@ Result<ReadResult> PartitionLog::read(int64_t offset, const ReadOptions& options
     if (first->base_offset >= options.max_offset || (too_big && !options.min_one_batch)) {
       return result;
     }
-    SLUICE_ASSIGN_OR_RETURN(uint32_t size, segment->extent(*first, end_position, options.max_bytes,
-                                                           options.max_offset));
+    SLUICE_ASSIGN_OR_RETURN(BatchSpan span, segment->extent(*first, end_position, options.max_bytes,
+                                                            options.max_offset));
     result.segment = segment;
     result.position = first->position;
-    result.size = size;
+    result.size = span.size;
+    result.first_offset = first->base_offset;
+    result.last_offset = span.last_offset;
     return result;
   }
   return result;

@@ -35,6 +35,7 @@
 #include <span>
 #include <string>
 
+#include "common/file_range.h"
 #include "common/file_system.h"
 #include "common/status.h"
 #include "storage/durability_ticket.h"
@@ -104,10 +105,16 @@ struct ReadResult {
   uint32_t size = 0;
   int64_t log_start_offset = 0;
   int64_t log_end_offset = 0;
+  // The first batch's base offset and the last batch's last offset; -1 when empty.
+  int64_t first_offset = -1;
+  int64_t last_offset = -1;
 
   bool empty() const { return size == 0; }
   // Appends the bytes to *out.
   Status append_to(std::string* out) const;
+  // The bytes as a range of the segment's .log file, which the range keeps open; nullopt
+  // when empty or when the FileSystem has no descriptors (then use append_to()).
+  std::optional<FileRange> file_range() const;
 };
 
 struct LogRecovery {

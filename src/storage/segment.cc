@@ -381,9 +381,10 @@ Result<std::optional<BatchLocation>> Segment::locate(int64_t offset, uint64_t en
   return std::optional<BatchLocation>();
 }
 
-Result<uint32_t> Segment::extent(const BatchLocation& first, uint64_t end_position,
-                                 int64_t max_bytes, int64_t max_offset) const {
+Result<BatchSpan> Segment::extent(const BatchLocation& first, uint64_t end_position,
+                                  int64_t max_bytes, int64_t max_offset) const {
   uint64_t total = first.size;
+  int64_t last_offset = first.last_offset;
   uint64_t position = first.position + first.size;
   while (position < end_position) {
     SLUICE_ASSIGN_OR_RETURN(BatchLocation batch, read_header(position, end_position));
@@ -392,8 +393,9 @@ Result<uint32_t> Segment::extent(const BatchLocation& first, uint64_t end_positi
     }
     total += batch.size;
     position += batch.size;
+    last_offset = batch.last_offset;
   }
-  return static_cast<uint32_t>(total);
+  return BatchSpan{static_cast<uint32_t>(total), last_offset};
 }
 
 Status Segment::for_each_batch(const std::function<void(const BatchLocation&)>& visit) const {

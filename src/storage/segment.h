@@ -45,6 +45,12 @@ struct BatchLocation {
   int32_t leader_epoch = -1;
 };
 
+// Consecutive whole batches of one segment.
+struct BatchSpan {
+  uint32_t size = 0;
+  int64_t last_offset = -1;  // of the last batch
+};
+
 // What opening a segment found and repaired.
 struct SegmentRecovery {
   uint64_t truncated_bytes = 0;  // bytes cut from a torn or corrupt tail
@@ -117,8 +123,8 @@ class Segment {
   Result<std::optional<BatchLocation>> locate(int64_t offset, uint64_t end_position) const;
   // Bytes of whole batches starting at `first`: batches are added while the total stays
   // <= max_bytes and their base offset is < max_offset. The first batch always counts.
-  Result<uint32_t> extent(const BatchLocation& first, uint64_t end_position, int64_t max_bytes,
-                          int64_t max_offset) const;
+  Result<BatchSpan> extent(const BatchLocation& first, uint64_t end_position, int64_t max_bytes,
+                           int64_t max_offset) const;
   Status read(uint64_t position, size_t n, char* out) const;
   // Calls `visit` with the header of every batch, in order.
   Status for_each_batch(const std::function<void(const BatchLocation&)>& visit) const;

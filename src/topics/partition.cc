@@ -1,7 +1,5 @@
 #include "topics/partition.h"
 
-#include "storage/record_batch.h"
-
 namespace sluice::topics {
 
 Partition::Partition(std::string topic, int32_t index, std::unique_ptr<storage::PartitionLog> log)
@@ -36,17 +34,11 @@ Partition::Traffic Partition::traffic() const {
       bytes_out_.load(std::memory_order_relaxed), records_out_.load(std::memory_order_relaxed)};
 }
 
-void Partition::record_fetched(std::string_view batches) {
-  const uint64_t bytes = batches.size();
-  uint64_t records = 0;
-  while (!batches.empty()) {
-    auto batch = storage::RecordBatchView::parse(batches);
-    if (!batch.is_ok()) break;  // the log holds only whole, checked batches
-    records += static_cast<uint64_t>(batch->record_count());
-    batches.remove_prefix(batch->size());
-  }
-  bytes_out_.fetch_add(bytes, std::memory_order_relaxed);
-  records_out_.fetch_add(records, std::memory_order_relaxed);
+void Partition::record_fetched(const storage::ReadResult& read) {
+  if (read.empty()) return;
+  bytes_out_.fetch_add(read.size, std::memory_order_relaxed);
+  records_out_.fetch_add(static_cast<uint64_t>(read.last_offset - read.first_offset + 1),
+                         std::memory_order_relaxed);
 }
 
 uint64_t Partition::subscribe(std::function<void()> wake) {

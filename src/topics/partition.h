@@ -46,8 +46,9 @@ class Partition {
     uint64_t records_out = 0;
   };
   Traffic traffic() const;
-  // Counts `batches` (whole record batches, as a read returned them) as fetched.
-  void record_fetched(std::string_view batches);
+  // Counts what a read returned as fetched. Records are counted by offset (no compaction:
+  // every offset of a batch holds a record), so the bytes need not be in memory.
+  void record_fetched(const storage::ReadResult& read);
 
   // Registers `wake`, run once on whichever thread next raises the high watermark.
   // Returns an id for unsubscribe(). `wake` must be cheap and must not call back into

@@ -132,6 +132,18 @@ TEST(Durability, AppendsDuringASyncJoinTheNextOne) {
   EXPECT_EQ(m.log->durable_offset(), 2);
 }
 
+// Without descriptors there is nothing to sendfile from: Fetch copies the bytes instead.
+TEST(Durability, ReadsOnAFileSystemWithoutDescriptorsHaveNoFileRange) {
+  sluice::testing::FaultInjectingFileSystem fs;
+  auto log = PartitionLog::open("/data/p", LogConfig{}, system_clock_ms, fs);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  ASSERT_TRUE(testing::append_copy(**log, make_batch(3, 10, 1)).is_ok());
+  auto read = (*log)->read(0, ReadOptions{});
+  ASSERT_TRUE(read.is_ok());
+  EXPECT_FALSE(read->empty());
+  EXPECT_FALSE(read->file_range().has_value());
+}
+
 TEST(Durability, ConcurrentAppendersShareFarFewerSyncsThanAppends) {
   // fdatasyncs counted by the file system itself, not by the log's own counter.
   sluice::testing::FaultInjectingFileSystem fs;

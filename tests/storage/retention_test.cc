@@ -1,7 +1,10 @@
 // Retention by size, by age and by an explicit low watermark (DeleteRecords).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
+#include <string>
 
 #include "storage/format.h"
 #include "storage/partition_log.h"
@@ -128,6 +131,29 @@ TEST_F(RetentionTest, UnlimitedRetentionKeepsEverything) {
   now_ += int64_t{365} * 24 * 3600 * 1000;
   EXPECT_EQ(*log->enforce_retention(), 0);
   EXPECT_EQ(log->log_start_offset(), 0);
+}
+
+// Fetch sends a read's bytes from the segment file after the read returns (sendfile); the
+// range must stay readable when retention removes the segment in the meantime.
+TEST_F(RetentionTest, FileRangeOfAReadStaysReadableAfterRetentionRemovesItsSegment) {
+  LogConfig config;
+  auto log = open(config);
+  fill(*log, 50);
+  auto read = log->read(0, ReadOptions{});
+  ASSERT_TRUE(read.is_ok());
+  std::string expected;
+  ASSERT_TRUE(read->append_to(&expected).is_ok());
+  auto range = read->file_range();
+  ASSERT_TRUE(range.has_value());
+  EXPECT_EQ(range->size, expected.size());
+  read = Status::not_found("dropped");  // only the range holds the segment now
+
+  ASSERT_TRUE(log->delete_records(200).is_ok());
+  ASSERT_FALSE(std::filesystem::exists(dir_.path() / "p0" / "00000000000000000000.log"));
+  std::string bytes(range->size, '\0');
+  ASSERT_EQ(::pread(range->fd, bytes.data(), bytes.size(), static_cast<off_t>(range->offset)),
+            static_cast<ssize_t>(bytes.size()));
+  EXPECT_EQ(bytes, expected);
 }
 
 }  // namespace

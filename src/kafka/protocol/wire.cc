@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "common/coding.h"
+#include "kafka/protocol/records_splicer.h"
 
 namespace sluice::kafka::protocol {
 
@@ -347,6 +348,30 @@ void Writer::write_compact_bytes(std::string_view v) {
 
 void Writer::write_compact_nullable_bytes(std::optional<std::string_view> v) {
   write_compact_nullable_string(v);
+}
+
+const FileRange* Writer::spliced_range(std::optional<std::string_view> v) const {
+  return splicer_ != nullptr && v ? splicer_->find(*v) : nullptr;
+}
+
+void Writer::write_records(std::optional<std::string_view> v) {
+  const FileRange* range = spliced_range(v);
+  if (range == nullptr) {
+    write_nullable_bytes(v);
+    return;
+  }
+  write_int32(static_cast<int32_t>(range->size));
+  splicer_->spliced(*range, out_->size());
+}
+
+void Writer::write_compact_records(std::optional<std::string_view> v) {
+  const FileRange* range = spliced_range(v);
+  if (range == nullptr) {
+    write_compact_nullable_bytes(v);
+    return;
+  }
+  write_uvarint(static_cast<uint32_t>(range->size + 1));
+  splicer_->spliced(*range, out_->size());
 }
 
 void Writer::write_compact_array_length(int32_t count) {

@@ -21,9 +21,12 @@
 #include <utility>
 #include <vector>
 
+#include "common/file_range.h"
 #include "common/status.h"
 
 namespace sluice::kafka::protocol {
+
+class RecordsSplicer;
 
 using Uuid = std::array<uint8_t, 16>;
 
@@ -109,6 +112,9 @@ class Reader {
 class Writer {
  public:
   explicit Writer(std::string* out) : out_(out) {}
+  // With a splicer, records fields holding its stand-ins are written as their length prefix
+  // only (records_splicer.h). REQUIRES: `splicer` outlives the writes.
+  Writer(std::string* out, RecordsSplicer* splicer) : out_(out), splicer_(splicer) {}
 
   void write_int8(int8_t v) { out_->push_back(static_cast<char>(v)); }
   void write_int16(int16_t v);
@@ -132,6 +138,9 @@ class Writer {
   void write_nullable_bytes(std::optional<std::string_view> v);
   void write_compact_bytes(std::string_view v);
   void write_compact_nullable_bytes(std::optional<std::string_view> v);
+  // A records field: nullable bytes, or a splicer's stand-in (then only the length prefix).
+  void write_records(std::optional<std::string_view> v);
+  void write_compact_records(std::optional<std::string_view> v);
 
   // -1 writes null.
   void write_array_length(int32_t count) { write_int32(count); }
@@ -153,7 +162,10 @@ class Writer {
   std::string& buffer() { return *out_; }
 
  private:
+  const FileRange* spliced_range(std::optional<std::string_view> v) const;
+
   std::string* out_;
+  RecordsSplicer* splicer_ = nullptr;
 };
 
 // Collects the tagged fields of one struct, then writes the section. Fields must be added

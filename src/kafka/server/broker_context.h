@@ -50,7 +50,8 @@ inline int16_t wire_error_code(groups::GroupError error) {
   return static_cast<int16_t>(error_code_for(error));
 }
 
-using HandlerResult = Result<std::optional<std::string>>;
+// A handler without splices returns std::optional<std::string>; it converts.
+using HandlerResult = Result<std::optional<ResponseBody>>;
 
 // Kafka's error code for a storage or service Status.
 protocol::ErrorCode error_code_for(const Status& status);
@@ -84,6 +85,15 @@ std::string encode_body(const T& message, int16_t version) {
   protocol::Writer writer(&out);
   message.encode(writer, version);
   return out;
+}
+
+// The body with the file ranges whose stand-ins `splicer` handed out spliced in.
+template <typename T>
+ResponseBody encode_body(const T& message, int16_t version, protocol::RecordsSplicer& splicer) {
+  std::string out;
+  protocol::Writer writer(&out, &splicer);
+  message.encode(writer, version);
+  return ResponseBody(std::move(out), splicer.take_splices());
 }
 
 asio::awaitable<HandlerResult> handle_api_versions(BrokerContext& context, Request& request);

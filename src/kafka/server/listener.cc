@@ -5,10 +5,36 @@
 #include "common/coding.h"
 #include "common/log.h"
 #include "kafka/protocol/wire.h"
+#include "net/send_file.h"
 
 namespace sluice::kafka::server {
 
 namespace {
+
+// Writes what is left of `head` (then nothing is) in front of `bytes`, in one gathered write.
+asio::awaitable<void> write_after(asio::ip::tcp::socket& socket, std::string_view& head,
+                                  std::string_view bytes) {
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(bytes)};
+  co_await asio::async_write(socket, buffers, asio::use_awaitable);
+  head = std::string_view();
+}
+
+// Writes `head`, then the body's bytes with its file ranges sent in between (sendfile).
+// An error means the framing on the wire is broken (a file shrank under a range).
+asio::awaitable<Status> write_response(asio::ip::tcp::socket& socket, std::string_view head,
+                                       const ResponseBody& body) {
+  const std::string_view bytes(body.bytes);
+  size_t written = 0;
+  for (const protocol::Splice& splice : body.splices) {
+    co_await write_after(socket, head, bytes.substr(written, splice.position - written));
+    if (Status status = co_await net::send_file(socket, splice.range); !status.is_ok()) {
+      co_return status;
+    }
+    written = splice.position;
+  }
+  co_await write_after(socket, head, bytes.substr(written));
+  co_return Status::ok();
+}
 
 // Reads and answers one request; false when the connection should close.
 // `frame` is the connection's request buffer, reused from one request to the next.
@@ -60,10 +86,14 @@ asio::awaitable<bool> serve_one(net::Connection& connection, RequestDispatcher& 
   out.write_int32(0);  // size, filled in below
   protocol::ResponseHeader{header.correlation_id}.encode(
       out, protocol::response_header_version(header.api_key, header.api_version));
-  const std::string& body = **response;
+  const ResponseBody& body = **response;
   store_be32(head.data(), static_cast<uint32_t>(head.size() - 4 + body.size()));
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
-  co_await asio::async_write(socket, buffers, asio::use_awaitable);
+  if (Status status = co_await write_response(socket, head, body); !status.is_ok()) {
+    log::get("kafka")->warn(
+        "closing connection peer={} api_key={} api_version={} correlation_id={} reason=\"{}\"",
+        peer, header.api_key, header.api_version, header.correlation_id, status.message());
+    co_return false;
+  }
   co_return true;
 }
 
@@ -90,6 +120,12 @@ net::ServerOptions server_options(const ListenerOptions& options) {
 }
 
 }  // namespace
+
+uint64_t ResponseBody::size() const {
+  uint64_t total = bytes.size();
+  for (const protocol::Splice& splice : splices) total += splice.range.size;
+  return total;
+}
 
 KafkaListener::KafkaListener(asio::io_context& io, RequestDispatcher& dispatcher,
                              ListenerOptions options)

@@ -1,6 +1,7 @@
 // The Kafka protocol listener: serves each connection a net::Server accepts as a sequence
 // of size-prefixed request frames, handing every request to a RequestDispatcher and writing
-// its response back (size and header gathered in front of the body).
+// its response back (size and header gathered in front of the body, file ranges the body
+// splices in sent with sendfile).
 //
 // Like Kafka, a connection processes one request at a time: requests a client pipelines
 // wait in the socket until the previous response is written, so responses always leave in
@@ -11,10 +12,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/asio.h"
 #include "common/status.h"
 #include "kafka/protocol/header.h"
+#include "kafka/protocol/records_splicer.h"
 #include "net/server.h"
 
 namespace sluice::kafka::server {
@@ -31,13 +34,28 @@ struct Request {
   std::string_view body() const { return std::string_view(*frame).substr(body_offset); }
 };
 
+// An encoded response body. Its bytes are sent in order with each splice's file range
+// inserted at its position (ascending): a Fetch response's records, sent from the segment
+// files. Implicit from the bytes, so that handlers without splices return a string.
+struct ResponseBody {
+  ResponseBody(std::string bytes) : bytes(std::move(bytes)) {}  // NOLINT: implicit by design
+  ResponseBody(std::string bytes, std::vector<protocol::Splice> splices)
+      : bytes(std::move(bytes)), splices(std::move(splices)) {}
+
+  // What goes on the wire: bytes.size() plus every range's size.
+  uint64_t size() const;
+
+  std::string bytes;
+  std::vector<protocol::Splice> splices;
+};
+
 class RequestDispatcher {
  public:
   virtual ~RequestDispatcher() = default;
   // The encoded response body (the connection adds the response header), nullopt when
   // the request gets no response (Produce with acks=0), or an error that closes the
   // connection (an undecodable body).
-  virtual asio::awaitable<Result<std::optional<std::string>>> dispatch(Request request) = 0;
+  virtual asio::awaitable<Result<std::optional<ResponseBody>>> dispatch(Request request) = 0;
 };
 
 struct ListenerOptions {

@@ -122,9 +122,9 @@ void FetchResponse::PartitionData::encode(Writer& out, int16_t version) const {
     out.write_int32(preferred_read_replica);
   }
   if (version >= 12) {
-    out.write_compact_nullable_bytes(records);
+    out.write_compact_records(records);
   } else {
-    out.write_nullable_bytes(records);
+    out.write_records(records);
   }
   if (version >= 12) {
     TaggedFieldsWriter tagged;

@@ -19,9 +19,9 @@ Status ProduceRequest::PartitionProduceData::decode(Reader& in, int16_t version)
 void ProduceRequest::PartitionProduceData::encode(Writer& out, int16_t version) const {
   out.write_int32(index);
   if (version >= 9) {
-    out.write_compact_nullable_bytes(records);
+    out.write_compact_records(records);
   } else {
-    out.write_nullable_bytes(records);
+    out.write_records(records);
   }
   if (version >= 9) {
     out.write_no_tagged_fields();

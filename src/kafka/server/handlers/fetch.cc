@@ -2,8 +2,13 @@
 // until min_bytes have arrived or max_wait_ms has passed. Only records below the high
 // watermark are returned; the high watermark moving on any partition being waited on wakes
 // the fetch at once.
+//
+// Record bytes are not copied: each partition's records are a range of a segment file, sent
+// with sendfile after the encoded response's bytes before it (records_splicer.h). Only a
+// file system without descriptors (a test's) makes them go through a buffer.
 #include <chrono>
 #include <deque>
+#include <optional>
 
 #include "kafka/protocol/messages/fetch_request.h"
 #include "kafka/protocol/messages/fetch_response.h"
@@ -21,16 +26,32 @@ struct Wanted {
   const protocol::FetchRequest::FetchPartition* request;
   std::shared_ptr<topics::Partition> partition;
   ErrorCode error = ErrorCode::kNone;
+  storage::ReadResult read;  // what the last pass returned
 };
+
+// What holds one pass's records until the response is written.
+struct Gathered {
+  protocol::RecordsSplicer splicer;  // ranges of segment files
+  std::deque<std::string> buffers;   // copies, where the file system has no descriptors
+};
+
+// The records value for `read`: a stand-in for its file range, or else a copy of its bytes.
+Result<std::string_view> records_of(const storage::ReadResult& read, Gathered& gathered) {
+  if (auto range = read.file_range()) return gathered.splicer.stand_in(*std::move(range));
+  std::string& bytes = gathered.buffers.emplace_back();
+  SLUICE_RETURN_IF_ERROR(read.append_to(&bytes));
+  return std::string_view(bytes);
+}
 
 // One pass over every wanted partition. Returns the record bytes gathered; sets *any_error.
 int64_t gather(const protocol::FetchRequest& body, std::vector<Wanted>& wanted,
-               FetchResponse& response, std::deque<std::string>& buffers, bool* any_error) {
+               FetchResponse& response, Gathered& gathered, bool* any_error) {
   int64_t total = 0;
   size_t next = 0;
   for (auto& topic : response.responses) {
     for (auto& data : topic.partitions) {
       Wanted& item = wanted[next++];
+      item.read = storage::ReadResult{};
       data = FetchResponse::PartitionData{};
       data.partition_index = item.request->partition;
       data.records = std::string_view();
@@ -61,14 +82,15 @@ int64_t gather(const protocol::FetchRequest& body, std::vector<Wanted>& wanted,
         continue;
       }
       if (read->empty()) continue;
-      std::string& bytes = buffers.emplace_back();
-      if (Status status = read->append_to(&bytes); !status.is_ok()) {
-        data.error_code = static_cast<int16_t>(error_code_for(status));
+      auto records = records_of(*read, gathered);
+      if (!records.is_ok()) {
+        data.error_code = static_cast<int16_t>(error_code_for(records.status()));
         *any_error = true;
         continue;
       }
-      data.records = std::string_view(bytes);
-      total += static_cast<int64_t>(bytes.size());
+      data.records = *records;
+      total += static_cast<int64_t>(read->size);
+      item.read = *std::move(read);
     }
   }
   return total;
@@ -100,7 +122,7 @@ asio::awaitable<HandlerResult> handle_fetch(BrokerContext& context, Request& req
   auto timer = std::make_shared<asio::steady_timer>(executor);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(body.max_wait_ms, 0));
-  std::deque<std::string> buffers;  // owns the record bytes until the response is encoded
+  std::optional<Gathered> gathered;
   while (true) {
     // Subscribe before reading, so that an append landing between the read and the wait
     // still wakes us (its cancel runs on our strand once we are waiting).
@@ -111,9 +133,9 @@ asio::awaitable<HandlerResult> handle_fetch(BrokerContext& context, Request& req
           [timer, executor] { asio::post(executor, [timer] { timer->cancel(); }); });
       subscriptions.emplace_back(item.partition, id);
     }
-    buffers.clear();
+    gathered.emplace();
     bool any_error = false;
-    const int64_t total = gather(body, wanted, response, buffers, &any_error);
+    const int64_t total = gather(body, wanted, response, *gathered, &any_error);
     const bool done =
         total >= body.min_bytes || any_error || std::chrono::steady_clock::now() >= deadline;
     if (!done) {
@@ -125,16 +147,10 @@ asio::awaitable<HandlerResult> handle_fetch(BrokerContext& context, Request& req
     if (done) break;
   }
   // Counted once, for the pass whose bytes are sent (earlier passes of a long poll are not).
-  size_t next = 0;
-  for (const auto& topic : response.responses) {
-    for (const auto& data : topic.partitions) {
-      const Wanted& item = wanted[next++];
-      if (item.partition && data.records && !data.records->empty()) {
-        item.partition->record_fetched(*data.records);
-      }
-    }
+  for (const Wanted& item : wanted) {
+    if (item.partition) item.partition->record_fetched(item.read);
   }
-  co_return std::optional<std::string>(encode_body(response, version));
+  co_return std::optional<ResponseBody>(encode_body(response, version, gathered->splicer));
 }
 
 }  // namespace sluice::kafka::server
