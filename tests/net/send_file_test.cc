@@ -118,8 +118,9 @@ TEST(SendFile, PeerThatClosedItsEndIsASocketErrorNotASignal) {
       io,
       [&]() -> asio::awaitable<void> {
         try {
-          co_await send_file(sender,
-                             FileRange{.fd = file.fd, .offset = 0, .size = contents.size()});
+          const Status status = co_await send_file(
+              sender, FileRange{.fd = file.fd, .offset = 0, .size = contents.size()});
+          ADD_FAILURE() << "sending to a closed peer returned " << status.to_string();
         } catch (const boost::system::system_error&) {
           threw = true;
         }
