@@ -8,6 +8,8 @@
 // file system without descriptors (a test's) makes them go through a buffer.
 #include <chrono>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <optional>
 
 #include "kafka/protocol/messages/fetch_request.h"
@@ -27,6 +29,25 @@ struct Wanted {
   std::shared_ptr<topics::Partition> partition;
   ErrorCode error = ErrorCode::kNone;
   storage::ReadResult read;  // what the last pass returned
+};
+
+// The wake-ups one pass of a long poll registered, removed when the pass ends, and also when
+// the coroutine's frame is destroyed while it waits (a stopping io_context destroys
+// suspended frames): a callback left behind would hold a timer past its io_context.
+class Subscriptions {
+ public:
+  Subscriptions() = default;
+  Subscriptions(const Subscriptions&) = delete;
+  Subscriptions& operator=(const Subscriptions&) = delete;
+  ~Subscriptions() {
+    for (const auto& [partition, id] : entries_) partition->unsubscribe(id);
+  }
+  void add(const std::shared_ptr<topics::Partition>& partition, std::function<void()> wake) {
+    entries_.emplace_back(partition, partition->subscribe(std::move(wake)));
+  }
+
+ private:
+  std::vector<std::pair<std::shared_ptr<topics::Partition>, uint64_t>> entries_;
 };
 
 // What holds one pass's records until the response is written.
@@ -126,12 +147,13 @@ asio::awaitable<HandlerResult> handle_fetch(BrokerContext& context, Request& req
   while (true) {
     // Subscribe before reading, so that an append landing between the read and the wait
     // still wakes us (its cancel runs on our strand once we are waiting).
-    std::vector<std::pair<std::shared_ptr<topics::Partition>, uint64_t>> subscriptions;
+    Subscriptions subscriptions;  // until the end of this pass
     for (const auto& item : wanted) {
       if (!item.partition) continue;
-      const uint64_t id = item.partition->subscribe(
-          [timer, executor] { asio::post(executor, [timer] { timer->cancel(); }); });
-      subscriptions.emplace_back(item.partition, id);
+      std::function<void()> wake = [timer, executor] {
+        asio::post(executor, [timer] { timer->cancel(); });
+      };
+      subscriptions.add(item.partition, std::move(wake));
     }
     gathered.emplace();
     bool any_error = false;
@@ -143,7 +165,6 @@ asio::awaitable<HandlerResult> handle_fetch(BrokerContext& context, Request& req
       boost::system::error_code ec;
       co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
-    for (const auto& [partition, id] : subscriptions) partition->unsubscribe(id);
     if (done) break;
   }
   // Counted once, for the pass whose bytes are sent (earlier passes of a long poll are not).
