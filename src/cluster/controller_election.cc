@@ -4,16 +4,12 @@
 
 namespace sluice::cluster {
 
-namespace {
-
-std::optional<ControllerInfo> decode_controller(const KeyValue& kv) {
+std::optional<ControllerInfo> decode_controller_info(const KeyValue& kv) {
   auto json = nlohmann::json::parse(kv.value, nullptr, false);
   if (!json.is_object() || !json.contains("broker") || !json["broker"].is_number_integer())
     return std::nullopt;
   return ControllerInfo{json["broker"].get<int32_t>(), kv.mod_revision, kv.lease};
 }
-
-}  // namespace
 
 ControllerElection::ControllerElection(MetadataStore& store, ClusterKeys keys, int32_t broker_id)
     : store_(store), keys_(std::move(keys)), broker_id_(broker_id) {}
@@ -34,7 +30,7 @@ StoreResult<std::optional<ControllerInfo>> ControllerElection::current() {
   auto kv = store_.get(keys_.controller());
   if (!kv.is_ok()) return kv.status();
   if (!kv->has_value()) return std::optional<ControllerInfo>();
-  auto info = decode_controller(**kv);
+  auto info = decode_controller_info(**kv);
   if (!info) return StoreStatus::protocol("the controller key holds '" + (*kv)->value + "'");
   return info;
 }

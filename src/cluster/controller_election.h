@@ -26,6 +26,9 @@ struct ControllerInfo {
   LeaseId lease = 0;
 };
 
+// The controller a controller key names; nullopt when it holds something else.
+std::optional<ControllerInfo> decode_controller_info(const KeyValue& kv);
+
 class ControllerElection {
  public:
   ControllerElection(MetadataStore& store, ClusterKeys keys, int32_t broker_id);

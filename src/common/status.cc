@@ -33,6 +33,8 @@ std::string_view status_code_name(StatusCode code) {
       return "ProducerFenced";
     case StatusCode::kUnknownProducer:
       return "UnknownProducer";
+    case StatusCode::kNotLeader:
+      return "NotLeader";
   }
   return "Unknown";
 }

@@ -29,6 +29,8 @@ enum class StatusCode {
   kOutOfOrderSequence,  // a gap or reordering in a producer's sequence numbers
   kProducerFenced,      // a batch from an older epoch of the producer id
   kUnknownProducer,     // a producer id the log has no state for, not starting at 0
+  // Cluster mode:
+  kNotLeader,  // this broker does not lead the partition (now, or in the epoch asked for)
 };
 
 std::string_view status_code_name(StatusCode code);
@@ -62,6 +64,7 @@ class [[nodiscard]] Status {
   static Status unknown_producer(std::string msg) {
     return {StatusCode::kUnknownProducer, std::move(msg)};
   }
+  static Status not_leader(std::string msg) { return {StatusCode::kNotLeader, std::move(msg)}; }
   // An I/O error carrying strerror(err) after the context, e.g. "pwrite 0.log: No space left
   // on device"; kStorageFull for ENOSPC and EDQUOT, kIoError for any other errno.
   static Status from_errno(std::string_view context, int err);

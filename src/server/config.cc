@@ -234,6 +234,22 @@ std::vector<ConfigKey> make_keys() {
       string_key("log.components", "--log-components",
                  "Per-component levels, COMPONENT=LEVEL,... (e.g. storage=debug,kafka=warn)",
                  &O::log_components, check_components),
+      integer_key("node_id", "--node-id",
+                  "This broker's id, unique in its cluster (Metadata's node id)", &O::node_id, 0,
+                  max_int32),
+      string_key("cluster.etcd", "--etcd",
+                 "etcd client URLs, http://HOST:PORT[,...]: runs in cluster mode, coordinated "
+                 "through them (empty: the embedded single node)",
+                 &O::cluster_etcd),
+      string_key("cluster.name", "--cluster",
+                 "Name of the cluster in etcd; brokers with the same name form one cluster",
+                 &O::cluster_name, check_not_empty),
+      string_key("cluster.rack", "--rack",
+                 "This broker's rack: replicas of a partition spread over racks", &O::cluster_rack),
+      integer_key("cluster.lease_ttl_s", "--lease-ttl",
+                  "Seconds a broker stays registered after it stops renewing its etcd lease: "
+                  "how long a dead leader keeps its partitions before another is elected",
+                  &O::cluster_lease_ttl_s, 2, 60),
       integer_key("shutdown.drain_ms", "--shutdown-drain-ms",
                   "On SIGTERM/SIGINT, how long in-flight requests may take to finish before "
                   "their connections close (the whole stop stays under 10 s)",

@@ -49,6 +49,12 @@ struct ServeOptions {
   std::string log_components;  // "storage=debug,kafka=warn"
   // How long a stop waits for in-flight requests before closing their connections.
   int64_t shutdown_drain_ms = 5000;
+  // Cluster mode (docs/cluster.md): on when cluster_etcd names etcd's client URLs.
+  int64_t node_id = 0;
+  std::string cluster_etcd;  // "http://HOST:PORT[,...]"; empty: the embedded single node
+  std::string cluster_name = "sluice";
+  std::string cluster_rack;
+  int64_t cluster_lease_ttl_s = 3;
   // When set, the bound ports are written here once the listeners are open, as
   // "kafka=PORT", "sqs=PORT" and "admin=PORT" lines: tests start brokers on port 0 and read
   // the real ports back. A flag only (not a configuration key).

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "admin/admin_server.h"
+#include "cluster/local_placement.h"
 #include "common/asio.h"
 #include "common/file_system.h"
 #include "common/log.h"
@@ -18,6 +19,8 @@
 #include "net/server.h"
 #include "queues/queue_manager.h"
 #include "server/admin_endpoints.h"
+#include "server/cluster_node.h"
+#include "server/data_dir_identity.h"
 #include "server/data_dir_lock.h"
 #include "sqs/server/listener.h"
 #include "sqs/server/sqs_service.h"
@@ -205,12 +208,42 @@ int run_serve(const ServeOptions& options) {
 
   // The one place the broker picks its disk: every service below gets it explicitly.
   FileSystem& fs = FileSystem::posix();
+  const bool clustered = !options.cluster_etcd.empty();
+  const auto node_id = static_cast<int32_t>(options.node_id);
+  if (Status status = claim_data_dir(
+          fs, options.data_dir, DataDirIdentity{clustered ? options.cluster_name : "", node_id});
+      !status.is_ok()) {
+    return fail(status);
+  }
   topics::TopicDefaults defaults;
   defaults.log.fsync = *fsync;
   defaults.partitions = static_cast<int32_t>(options.default_partitions);
+  // In cluster mode a partition serves clients only once its state says this broker leads.
+  defaults.lead_new_partitions = !clustered;
   auto topics =
       topics::TopicManager::open(std::filesystem::path(options.data_dir) / "topics", defaults, fs);
   if (!topics.is_ok()) return fail(topics.status());
+
+  // Cluster mode: etcd reached and the cluster's state read before anything is served.
+  std::unique_ptr<ClusterNode> cluster_node;
+  std::unique_ptr<cluster::LocalPlacement> local_placement;
+  cluster::Placement* placement = nullptr;
+  if (clustered) {
+    ClusterNodeOptions cluster_options;
+    cluster_options.node_id = node_id;
+    cluster_options.etcd = options.cluster_etcd;
+    cluster_options.cluster = options.cluster_name;
+    cluster_options.rack = options.cluster_rack;
+    cluster_options.lease_ttl_seconds = options.cluster_lease_ttl_s;
+    cluster_options.default_partitions = defaults.partitions;
+    auto connected = ClusterNode::connect(cluster_options);
+    if (!connected.is_ok()) return fail(connected.status());
+    cluster_node = std::move(*connected);
+    placement = &cluster_node->placement();
+  } else {
+    local_placement = std::make_unique<cluster::LocalPlacement>(**topics, node_id, "sluice-local");
+    placement = local_placement.get();
+  }
 
   auto offsets = groups::OffsetStore::open(
       std::filesystem::path(options.data_dir) / "groups" / "offsets", defaults.log, fs);
@@ -218,8 +251,11 @@ int run_serve(const ServeOptions& options) {
   groups::GroupConfig group_config;
   group_config.initial_rebalance_delay_ms = options.group_initial_rebalance_delay_ms;
   groups::GroupCoordinator coordinator(**offsets, group_config);
-  auto producer_ids = topics::ProducerIdAllocator::open(
-      std::filesystem::path(options.data_dir) / "producer-ids", fs);
+  auto producer_ids =
+      clustered ? Result<std::unique_ptr<topics::ProducerIdAllocator>>(
+                      topics::ProducerIdAllocator::from(cluster_node->producer_id_source()))
+                : topics::ProducerIdAllocator::open(
+                      std::filesystem::path(options.data_dir) / "producer-ids", fs);
   if (!producer_ids.is_ok()) return fail(producer_ids.status());
   queues::QueueManagerOptions queue_options;
   queue_options.region = options.sqs_region;
@@ -242,7 +278,7 @@ int run_serve(const ServeOptions& options) {
   kafka::server::BrokerOptions broker_options;
   broker_options.auto_create_topics = options.auto_create_topics;
   kafka::server::KafkaBroker broker(kafka::server::BrokerContext{
-      **topics, coordinator, **offsets, **producer_ids, blocking_pool, broker_options});
+      **topics, *placement, coordinator, **offsets, **producer_ids, blocking_pool, broker_options});
   kafka::server::ListenerOptions listener_options;
   listener_options.host = kafka_address->host;
   listener_options.port = kafka_address->port;
@@ -258,7 +294,7 @@ int run_serve(const ServeOptions& options) {
     if (!parsed.is_ok()) return fail(parsed.status());
     advertised = *parsed;
   }
-  broker.set_advertised(advertised.host, advertised.port);
+  if (local_placement) local_placement->set_advertised(advertised.host, advertised.port);
 
   sqs::server::SqsServiceOptions sqs_service_options;
   sqs_service_options.advertised_host = options.advertised_sqs;
@@ -273,6 +309,14 @@ int run_serve(const ServeOptions& options) {
   sqs::server::SqsListener sqs_listener(io, sqs_service, sqs_listener_options);
   if (Status status = sqs_listener.start(); !status.is_ok()) return fail(status);
 
+  if (cluster_node) {
+    // Logs follow the cluster's topics and leaders before the first request is served;
+    // then this broker registers and stands for controller.
+    cluster_node->start(
+        **topics, {{"kafka", advertised.to_string()},
+                   {"sqs", sqs_address->host + ":" + std::to_string(sqs_listener.port())},
+                   {"admin", admin_address->host + ":" + std::to_string(admin_server.port())}});
+  }
   asio::co_spawn(io,
                  retention_loop(**topics, std::chrono::milliseconds(options.retention_check_ms)),
                  asio::detached);
@@ -298,6 +342,11 @@ int run_serve(const ServeOptions& options) {
   }
   logger->info("sluice ready data_dir={} kafka={} advertised_kafka={} fsync={}", options.data_dir,
                kafka_bound, advertised.to_string(), fsync->to_string());
+  if (clustered) {
+    logger->info("cluster mode cluster={} node_id={} etcd={} rack={}", options.cluster_name,
+                 node_id, options.cluster_etcd,
+                 options.cluster_rack.empty() ? "(none)" : options.cluster_rack);
+  }
   logger->info("sqs listening={} advertised_sqs={} sigv4={} admin={}:{}", sqs_bound,
                options.advertised_sqs.empty() ? "(Host header)" : options.advertised_sqs,
                sqs_listener_options.access_keys.empty()
@@ -319,6 +368,9 @@ int run_serve(const ServeOptions& options) {
   }
   listener.stop();
   sqs_listener.stop();
+  // Leaves the cluster now (lease revoked): other brokers take over its partitions and the
+  // controller's role without waiting for the lease to expire.
+  if (cluster_node) cluster_node->stop();
   admin_server.stop();
   endpoints.detach();
   threads.stop();

@@ -2,13 +2,25 @@
 
 namespace sluice::topics {
 
-Partition::Partition(std::string topic, int32_t index, std::unique_ptr<storage::PartitionLog> log)
-    : topic_(std::move(topic)), index_(index), log_(std::move(log)) {
+Partition::Partition(std::string topic, int32_t index, std::unique_ptr<storage::PartitionLog> log,
+                     bool leader)
+    : topic_(std::move(topic)), index_(index), role_(Role{leader, 0}), log_(std::move(log)) {
   log_->set_high_watermark_listener([this](int64_t) { wake_subscribers(); });
 }
 
+void Partition::set_role(bool leader, int32_t epoch) {
+  Role current = role_.load(std::memory_order_acquire);
+  while (epoch >= current.epoch &&
+         !role_.compare_exchange_weak(current, Role{leader, epoch}, std::memory_order_acq_rel)) {
+  }
+}
+
 Result<storage::PendingAppend> Partition::append(std::span<char> batches) {
-  auto pending = log_->append_async(batches, leader_epoch());
+  const Role role = role_.load(std::memory_order_acquire);
+  if (!role.leader) {
+    return Status::not_leader("this broker does not lead " + topic_ + "-" + std::to_string(index_));
+  }
+  auto pending = log_->append_async(batches, role.epoch);
   if (!pending.is_ok()) return pending;
   const storage::AppendResult& result = pending->result;
   if (!result.duplicate) {

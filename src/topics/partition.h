@@ -18,8 +18,9 @@ namespace sluice::topics {
 
 class Partition {
  public:
-  // Takes over the log's high-watermark listener.
-  Partition(std::string topic, int32_t index, std::unique_ptr<storage::PartitionLog> log);
+  // Takes over the log's high-watermark listener. `leader`: the role it starts in (epoch 0).
+  Partition(std::string topic, int32_t index, std::unique_ptr<storage::PartitionLog> log,
+            bool leader = true);
   // Closes the log first: its last fdatasync may still run the listener, which needs the
   // subscriber list alive.
   ~Partition() { log_.reset(); }
@@ -30,11 +31,17 @@ class Partition {
   int32_t index() const { return index_; }
   storage::PartitionLog& log() { return *log_; }
   const storage::PartitionLog& log() const { return *log_; }
-  // The leader epoch stamped into appended batches (0 until replication elects leaders).
-  int32_t leader_epoch() const { return 0; }
+  // Whether this broker leads the partition, and the leader epoch it knows. A single node
+  // leads every partition in epoch 0; in cluster mode LocalReplicas sets both from the
+  // partition's state in the metadata store. Clients are served only by the leader.
+  bool is_leader() const { return role_.load(std::memory_order_acquire).leader; }
+  int32_t leader_epoch() const { return role_.load(std::memory_order_acquire).epoch; }
+  // Ignored when `epoch` is older than the one known: a late update never undoes a newer one.
+  void set_role(bool leader, int32_t epoch);
 
   // Writes `batches` in the current leader epoch; the ticket completes once they are
-  // durable. Subscribers are woken when the high watermark passes them.
+  // durable. Subscribers are woken when the high watermark passes them. kNotLeader when this
+  // broker does not lead the partition.
   Result<storage::PendingAppend> append(std::span<char> batches);
 
   // Traffic since the broker started, for metrics: what was appended (duplicates of an
@@ -59,8 +66,14 @@ class Partition {
  private:
   void wake_subscribers();
 
+  struct Role {
+    bool leader = true;
+    int32_t epoch = 0;
+  };
+
   const std::string topic_;
   const int32_t index_;
+  std::atomic<Role> role_;
   std::unique_ptr<storage::PartitionLog> log_;
 
   std::atomic<uint64_t> bytes_in_{0};

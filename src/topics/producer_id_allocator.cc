@@ -18,15 +18,26 @@ Result<std::unique_ptr<ProducerIdAllocator>> ProducerIdAllocator::open(
   } else {
     SLUICE_RETURN_IF_ERROR(create_directories(fs, file.parent_path()));
   }
-  return std::unique_ptr<ProducerIdAllocator>(new ProducerIdAllocator(file, fs, reserved_until));
+  // The file holds the end of the last block reserved: the next block starts there.
+  auto end = std::make_shared<int64_t>(reserved_until);
+  return from([file, &fs, end](int64_t size) -> Result<int64_t> {
+    const int64_t start = *end;
+    SLUICE_RETURN_IF_ERROR(write_file_atomically(fs, file, std::to_string(start + size)));
+    *end = start + size;
+    return start;
+  });
+}
+
+std::unique_ptr<ProducerIdAllocator> ProducerIdAllocator::from(BlockSource source) {
+  return std::unique_ptr<ProducerIdAllocator>(new ProducerIdAllocator(std::move(source)));
 }
 
 Result<int64_t> ProducerIdAllocator::next() {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(mu_);  // also serialises the source's calls
   if (next_ == reserved_until_) {
-    const int64_t until = reserved_until_ + kBlockSize;
-    SLUICE_RETURN_IF_ERROR(write_file_atomically(fs_, file_, std::to_string(until)));
-    reserved_until_ = until;
+    SLUICE_ASSIGN_OR_RETURN(const int64_t start, source_(kBlockSize));
+    next_ = start;
+    reserved_until_ = start + kBlockSize;
   }
   return next_++;
 }

@@ -1,10 +1,14 @@
 // Producer ids for idempotent producers (InitProducerId), never reused, also across
 // restarts: ids are reserved in blocks, and a block's end is written durably before any id
 // from it is handed out. A crash wastes the rest of a block, never repeats an id.
+//
+// On a single node the blocks come from a local file; in cluster mode from the metadata
+// store (one counter for the cluster), so that no two brokers hand out the same id.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -21,17 +25,20 @@ class ProducerIdAllocator {
   static Result<std::unique_ptr<ProducerIdAllocator>> open(const std::filesystem::path& file,
                                                            FileSystem& fs = FileSystem::posix());
 
+  // Durably reserves `size` ids and returns the first.
+  using BlockSource = std::function<Result<int64_t>(int64_t size)>;
+  // Blocks come from `source` (cluster mode: the metadata store's counter).
+  static std::unique_ptr<ProducerIdAllocator> from(BlockSource source);
+
   Result<int64_t> next();
 
  private:
-  ProducerIdAllocator(std::filesystem::path file, FileSystem& fs, int64_t reserved_until)
-      : file_(std::move(file)), fs_(fs), next_(reserved_until), reserved_until_(reserved_until) {}
+  explicit ProducerIdAllocator(BlockSource source) : source_(std::move(source)) {}
 
-  const std::filesystem::path file_;
-  FileSystem& fs_;
+  const BlockSource source_;
   std::mutex mu_;
-  int64_t next_;            // GUARDED_BY(mu_)
-  int64_t reserved_until_;  // GUARDED_BY(mu_)
+  int64_t next_ = 0;            // GUARDED_BY(mu_)
+  int64_t reserved_until_ = 0;  // GUARDED_BY(mu_)
 };
 
 }  // namespace sluice::topics

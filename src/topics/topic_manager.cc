@@ -132,7 +132,8 @@ Result<std::shared_ptr<Partition>> TopicManager::open_partition(const TopicInfo&
   SLUICE_ASSIGN_OR_RETURN(
       auto log, storage::PartitionLog::open(topic_dir(info.name) / std::to_string(index), config,
                                             storage::system_clock_ms, fs_));
-  auto partition = std::make_shared<Partition>(info.name, index, std::move(log));
+  auto partition =
+      std::make_shared<Partition>(info.name, index, std::move(log), defaults_.lead_new_partitions);
   // As a new Kafka leader does: its epoch starts at the log end, so OffsetForLeaderEpoch has
   // a true answer before the first append (a no-op when the cache already says so).
   SLUICE_RETURN_IF_ERROR(

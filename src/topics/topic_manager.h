@@ -31,6 +31,9 @@ namespace sluice::topics {
 struct TopicDefaults {
   storage::LogConfig log;
   int32_t partitions = 1;
+  // Whether a partition, once opened, leads (serves clients) before anyone says otherwise:
+  // on a single node it does; in cluster mode only once its state names this broker.
+  bool lead_new_partitions = true;
 };
 
 struct TopicInfo {

@@ -18,13 +18,6 @@ class KafkaBroker final : public RequestDispatcher {
   // Routes the request and records its time in sluice_kafka_request_duration_seconds.
   asio::awaitable<HandlerResult> dispatch(Request request) override;
 
-  // What Metadata returns as this broker's address, known once the listener is bound.
-  // REQUIRES: no request is being served yet (call before the io_context runs).
-  void set_advertised(const std::string& host, int32_t port) {
-    context_.options.advertised_host = host;
-    context_.options.advertised_port = port;
-  }
-
  private:
   asio::awaitable<HandlerResult> route(Request& request);
 

@@ -34,6 +34,31 @@ ErrorCode error_code_for(const Status& status) {
       return ErrorCode::kInvalidProducerEpoch;
     case StatusCode::kUnknownProducer:
       return ErrorCode::kUnknownProducerId;
+    case StatusCode::kNotLeader:
+      return ErrorCode::kNotLeaderOrFollower;
+  }
+  return ErrorCode::kUnknownServerError;
+}
+
+ErrorCode error_code_for(cluster::PlacementErrc error) {
+  using cluster::PlacementErrc;
+  switch (error) {
+    case PlacementErrc::kOk:
+      return ErrorCode::kNone;
+    case PlacementErrc::kTopicExists:
+      return ErrorCode::kTopicAlreadyExists;
+    case PlacementErrc::kUnknownTopic:
+      return ErrorCode::kUnknownTopicOrPartition;
+    case PlacementErrc::kInvalidPartitions:
+      return ErrorCode::kInvalidPartitions;
+    case PlacementErrc::kInvalidReplicationFactor:
+      return ErrorCode::kInvalidReplicationFactor;
+    case PlacementErrc::kInvalidReplicaAssignment:
+      return ErrorCode::kInvalidReplicaAssignment;
+    case PlacementErrc::kStorageError:
+      return ErrorCode::kKafkaStorageError;
+    case PlacementErrc::kUnavailable:
+      return ErrorCode::kRequestTimedOut;
   }
   return ErrorCode::kUnknownServerError;
 }
@@ -81,12 +106,13 @@ namespace {
 
 bool may_auto_create(BrokerContext& context, const std::string& topic) {
   return context.options.auto_create_topics && topics::validate_topic_name(topic).is_ok() &&
-         !context.topics.topic(topic);
+         !context.placement.topic(topic);
 }
 
 void auto_create(BrokerContext& context, const std::string& topic) {
-  // Another request may create it first; either way the topic then exists.
-  (void)context.topics.create_topic(topic, context.topics.defaults().partitions, {});
+  // Another request may create it first; either way the topic then exists. In cluster mode
+  // it exists in the store first and on the leader's disk a moment later.
+  (void)context.placement.create_topic(cluster::NewTopic{topic}, false);
 }
 
 }  // namespace
@@ -103,8 +129,28 @@ std::shared_ptr<topics::Partition> find_partition(BrokerContext& context, const 
     auto_create(context, topic);
     if (auto partition = context.topics.partition(topic, index)) return partition;
   }
-  *error = ErrorCode::kUnknownTopicOrPartition;
+  // A partition the cluster has on other brokers: the client's metadata is stale.
+  const auto placed = context.placement.topic(topic);
+  const bool elsewhere =
+      placed && index >= 0 && index < static_cast<int32_t>(placed->partitions.size());
+  *error = elsewhere ? ErrorCode::kNotLeaderOrFollower : ErrorCode::kUnknownTopicOrPartition;
   return nullptr;
+}
+
+bool coordinates_group(const BrokerContext& context, const std::string& group) {
+  const auto coordinator = context.placement.group_coordinator(group);
+  return coordinator && coordinator->id == context.placement.self();
+}
+
+std::shared_ptr<topics::Partition> find_led_partition(BrokerContext& context,
+                                                      const std::string& topic, int32_t index,
+                                                      ErrorCode* error) {
+  auto partition = find_partition(context, topic, index, false, error);
+  if (partition && !partition->is_leader()) {
+    *error = ErrorCode::kNotLeaderOrFollower;
+    return nullptr;
+  }
+  return partition;
 }
 
 asio::awaitable<void> auto_create_topics(BrokerContext& context, std::vector<std::string> names) {

@@ -1,5 +1,5 @@
-// What every Kafka request handler may use: the topics service, the pool that runs
-// blocking storage calls, and the broker's identity. Handlers are free functions over it
+// What every Kafka request handler may use: the topics service, the placement of topics
+// over brokers, the pool that runs blocking storage calls. Handlers are free functions over it
 // (handlers/*.cc), one file per API; broker.cc routes requests to them.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/placement.h"
 #include "common/asio.h"
 #include "common/async.h"
 #include "common/status.h"
@@ -23,16 +24,14 @@
 namespace sluice::kafka::server {
 
 struct BrokerOptions {
-  int32_t node_id = 0;
-  std::string cluster_id = "sluice-local";
-  // What Metadata tells clients to connect to.
-  std::string advertised_host = "127.0.0.1";
-  int32_t advertised_port = 9092;
   bool auto_create_topics = true;
 };
 
 struct BrokerContext {
-  topics::TopicManager& topics;
+  topics::TopicManager& topics;  // this broker's logs
+  // Where topics live and who serves them: brokers, leaders, topic creation (the single
+  // node's, or the cluster's).
+  cluster::Placement& placement;
   groups::GroupCoordinator& groups;
   groups::OffsetStore& offsets;
   topics::ProducerIdAllocator& producer_ids;
@@ -55,6 +54,8 @@ using HandlerResult = Result<std::optional<ResponseBody>>;
 
 // Kafka's error code for a storage or service Status.
 protocol::ErrorCode error_code_for(const Status& status);
+// Kafka's error code for a placement outcome.
+protocol::ErrorCode error_code_for(cluster::PlacementErrc error);
 
 // The partition, creating the topic first when auto-creation is on and the name is valid.
 // Sets *error to the code to answer with when there is no partition.
@@ -63,6 +64,16 @@ protocol::ErrorCode error_code_for(const Status& status);
 std::shared_ptr<topics::Partition> find_partition(BrokerContext& context, const std::string& topic,
                                                   int32_t index, bool allow_auto_create,
                                                   protocol::ErrorCode* error);
+
+// find_partition without auto-creation, for the requests only a partition's leader serves:
+// NOT_LEADER_OR_FOLLOWER when this broker holds the partition but does not lead it.
+std::shared_ptr<topics::Partition> find_led_partition(BrokerContext& context,
+                                                      const std::string& topic, int32_t index,
+                                                      protocol::ErrorCode* error);
+
+// Whether this broker coordinates `group` now. A client that reached another one (its
+// FindCoordinator answer is stale) gets NOT_COORDINATOR and looks the coordinator up again.
+bool coordinates_group(const BrokerContext& context, const std::string& group);
 
 // Creates, on the blocking pool, every one of `names` that auto-creation may create (it is
 // on, the name is valid, no such topic exists yet), and resumes on the caller's executor.

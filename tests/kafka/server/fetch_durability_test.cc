@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/local_placement.h"
 #include "common/asio.h"
 #include "common/fault_injecting_file_system.h"
 #include "groups/group_coordinator.h"
@@ -103,14 +104,15 @@ class FetchDurabilityTest : public ::testing::Test {
     ASSERT_TRUE(ids.is_ok()) << ids.status().to_string();
     producer_ids_ = std::move(*ids);
 
-    broker_ = std::make_unique<KafkaBroker>(
-        BrokerContext{*topics_, *coordinator_, *offsets_, *producer_ids_, pool_, BrokerOptions{}});
+    placement_ = std::make_unique<cluster::LocalPlacement>(*topics_, 0, "sluice-test");
+    broker_ = std::make_unique<KafkaBroker>(BrokerContext{
+        *topics_, *placement_, *coordinator_, *offsets_, *producer_ids_, pool_, BrokerOptions{}});
     ListenerOptions options;
     options.host = "127.0.0.1";
     options.port = 0;
     listener_ = std::make_unique<KafkaListener>(io_, *broker_, options);
     ASSERT_TRUE(listener_->start().is_ok());
-    broker_->set_advertised("127.0.0.1", listener_->port());
+    placement_->set_advertised("127.0.0.1", listener_->port());
     bootstrap_ = "127.0.0.1:" + std::to_string(listener_->port());
     for (int i = 0; i < 2; ++i) io_threads_.emplace_back([this] { io_.run(); });
   }
@@ -172,6 +174,7 @@ class FetchDurabilityTest : public ::testing::Test {
   sluice::testing::FaultInjectingFileSystem fs_;
   SyncGate gate_;
   std::unique_ptr<topics::TopicManager> topics_;
+  std::unique_ptr<cluster::LocalPlacement> placement_;
   std::unique_ptr<groups::OffsetStore> offsets_;
   std::unique_ptr<groups::GroupCoordinator> coordinator_;
   std::unique_ptr<topics::ProducerIdAllocator> producer_ids_;

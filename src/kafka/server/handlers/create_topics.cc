@@ -1,5 +1,7 @@
-// CreateTopics and DeleteTopics. A single node has one replica to give: a replication
-// factor above 1 is refused with INVALID_REPLICATION_FACTOR rather than silently lowered.
+// CreateTopics and DeleteTopics. The request's shape and the configs are checked here;
+// partition counts, replication factors and assignments by the placement, which knows the
+// brokers (a single node has one replica to give: a factor above 1 is refused with
+// INVALID_REPLICATION_FACTOR rather than silently lowered).
 #include <map>
 
 #include "kafka/protocol/messages/create_topics_request.h"
@@ -14,49 +16,30 @@ using protocol::ErrorCode;
 
 namespace {
 
-// Checks one topic of a CreateTopics request; on failure sets the error and message.
-ErrorCode check_creatable(BrokerContext& context,
-                          const protocol::CreateTopicsRequest::CreatableTopic& topic,
-                          int32_t* partitions, topics::ConfigMap* configs, std::string* why) {
+// Checks what only the request itself can say of one topic, and gathers it as a NewTopic.
+ErrorCode check_request(const protocol::CreateTopicsRequest::CreatableTopic& topic,
+                        cluster::NewTopic* out, std::string* why) {
   if (Status status = topics::validate_topic_name(topic.name); !status.is_ok()) {
     *why = status.message();
     return ErrorCode::kInvalidTopicException;
   }
-  if (context.topics.topic(topic.name)) {
-    *why = "topic '" + topic.name + "' already exists";
-    return ErrorCode::kTopicAlreadyExists;
-  }
+  out->name = topic.name;
   if (!topic.assignments.empty()) {
     if (topic.num_partitions != -1 || topic.replication_factor != -1) {
       *why = "give either assignments or num_partitions and replication_factor, not both";
       return ErrorCode::kInvalidRequest;
     }
     for (const auto& assignment : topic.assignments) {
-      if (assignment.broker_ids.size() != 1 ||
-          assignment.broker_ids[0] != context.options.node_id) {
-        *why = "each partition must be assigned to exactly broker " +
-               std::to_string(context.options.node_id);
-        return ErrorCode::kInvalidReplicaAssignment;
-      }
+      out->assignment.push_back(assignment.broker_ids);
     }
-    *partitions = static_cast<int32_t>(topic.assignments.size());
   } else {
-    *partitions =
-        topic.num_partitions == -1 ? context.topics.defaults().partitions : topic.num_partitions;
-    if (*partitions < 1) {
-      *why = "num_partitions must be at least 1";
-      return ErrorCode::kInvalidPartitions;
-    }
-    if (topic.replication_factor != -1 && topic.replication_factor != 1) {
-      *why = "replication factor " + std::to_string(topic.replication_factor) +
-             " is larger than the 1 available broker";
-      return ErrorCode::kInvalidReplicationFactor;
-    }
+    out->partitions = topic.num_partitions;
+    out->replication_factor = topic.replication_factor;
   }
   for (const auto& config : topic.configs) {
-    if (config.value) (*configs)[config.name] = *config.value;
+    if (config.value) out->configs[config.name] = *config.value;
   }
-  if (Status status = topics::validate_topic_configs(*configs); !status.is_ok()) {
+  if (Status status = topics::validate_topic_configs(out->configs); !status.is_ok()) {
     *why = status.message();
     return ErrorCode::kInvalidConfig;
   }
@@ -74,35 +57,34 @@ asio::awaitable<HandlerResult> handle_create_topics(BrokerContext& context, Requ
   protocol::CreateTopicsResponse response;
   // Jobs keep references to results: no reallocation once they are handed out.
   response.topics.reserve(decoded->topics.size());
-  // Creating a topic writes and fsyncs its topic.json: on the blocking pool.
+  // Creating a topic writes and fsyncs its topic.json, or writes to the metadata store: on
+  // the blocking pool.
   std::vector<std::function<void()>> jobs;
+  const bool validate_only = decoded->validate_only;
   for (const auto& topic : decoded->topics) {
     auto& result = response.topics.emplace_back();
     result.name = topic.name;
     result.error_message = std::nullopt;
-    int32_t partitions = 0;
-    topics::ConfigMap configs;
+    cluster::NewTopic wanted;
     std::string why;
     ErrorCode error = ErrorCode::kNone;
     if (occurrences[topic.name] > 1) {
       error = ErrorCode::kInvalidRequest;
       why = "topic '" + topic.name + "' appears more than once in the request";
     } else {
-      error = check_creatable(context, topic, &partitions, &configs, &why);
+      error = check_request(topic, &wanted, &why);
     }
     result.error_code = static_cast<int16_t>(error);
     if (error != ErrorCode::kNone) {
       result.error_message = why;
-    } else if (!decoded->validate_only) {
-      jobs.emplace_back([&context, &result, partitions, configs = std::move(configs)] {
-        Status status = context.topics.create_topic(result.name, partitions, configs);
-        if (status.is_ok()) return;
-        result.error_code = static_cast<int16_t>(status.code() == StatusCode::kAlreadyExists
-                                                     ? ErrorCode::kTopicAlreadyExists
-                                                     : error_code_for(status));
-        result.error_message = status.message();
-      });
+      continue;
     }
+    jobs.emplace_back([&context, &result, validate_only, wanted = std::move(wanted)] {
+      const cluster::PlacementStatus status = context.placement.create_topic(wanted, validate_only);
+      if (status.is_ok()) return;
+      result.error_code = static_cast<int16_t>(error_code_for(status.code));
+      result.error_message = status.message;
+    });
   }
   co_await run_blocking(context.blocking_pool, std::move(jobs));
   co_return std::optional<std::string>(encode_body(response, request.header.api_version));
@@ -120,9 +102,9 @@ asio::awaitable<HandlerResult> handle_delete_topics(BrokerContext& context, Requ
     auto& result = response.responses.emplace_back();
     result.name = name;
     jobs.emplace_back([&context, &result] {
-      Status status = context.topics.delete_topic(*result.name);
-      result.error_code = static_cast<int16_t>(error_code_for(status));
-      if (!status.is_ok()) result.error_message = status.message();
+      const cluster::PlacementStatus status = context.placement.delete_topic(*result.name);
+      result.error_code = static_cast<int16_t>(error_code_for(status.code));
+      if (!status.is_ok()) result.error_message = status.message;
     });
   }
   co_await run_blocking(context.blocking_pool, std::move(jobs));

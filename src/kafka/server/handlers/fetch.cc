@@ -133,8 +133,7 @@ asio::awaitable<HandlerResult> handle_fetch(BrokerContext& context, Request& req
     topic_response.partitions.resize(topic.partitions.size());
     for (const auto& partition : topic.partitions) {
       Wanted item{response.responses.size() - 1, &partition, nullptr};
-      item.partition =
-          find_partition(context, topic.topic, partition.partition, false, &item.error);
+      item.partition = find_led_partition(context, topic.topic, partition.partition, &item.error);
       wanted.push_back(std::move(item));
     }
   }

@@ -31,6 +31,11 @@ asio::awaitable<HandlerResult> handle_join_group(BrokerContext& context, Request
   if (!decoded.is_ok()) co_return decoded.status();
   const auto& body = *decoded;
   const int16_t version = request.header.api_version;
+  if (!coordinates_group(context, body.group_id)) {
+    protocol::JoinGroupResponse response;
+    response.error_code = static_cast<int16_t>(protocol::ErrorCode::kNotCoordinator);
+    co_return std::optional<std::string>(encode_body(response, version));
+  }
 
   groups::JoinRequest join;
   join.group_id = body.group_id;
@@ -72,6 +77,11 @@ asio::awaitable<HandlerResult> handle_sync_group(BrokerContext& context, Request
   auto decoded = decode_body<protocol::SyncGroupRequest>(request);
   if (!decoded.is_ok()) co_return decoded.status();
   const auto& body = *decoded;
+  if (!coordinates_group(context, body.group_id)) {
+    protocol::SyncGroupResponse response;
+    response.error_code = static_cast<int16_t>(protocol::ErrorCode::kNotCoordinator);
+    co_return std::optional<std::string>(encode_body(response, request.header.api_version));
+  }
   groups::SyncRequest sync;
   sync.group_id = body.group_id;
   sync.generation = body.generation_id;
@@ -99,9 +109,11 @@ asio::awaitable<HandlerResult> handle_heartbeat(BrokerContext& context, Request&
   auto decoded = decode_body<protocol::HeartbeatRequest>(request);
   if (!decoded.is_ok()) co_return decoded.status();
   protocol::HeartbeatResponse response;
-  response.error_code = wire_error_code(
-      context.groups.heartbeat(decoded->group_id, decoded->member_id, decoded->group_instance_id,
-                               decoded->generation_id, monotonic_ms()));
+  response.error_code = coordinates_group(context, decoded->group_id)
+                            ? wire_error_code(context.groups.heartbeat(
+                                  decoded->group_id, decoded->member_id, decoded->group_instance_id,
+                                  decoded->generation_id, monotonic_ms()))
+                            : static_cast<int16_t>(protocol::ErrorCode::kNotCoordinator);
   co_return std::optional<std::string>(encode_body(response, request.header.api_version));
 }
 

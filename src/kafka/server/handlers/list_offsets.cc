@@ -24,7 +24,7 @@ asio::awaitable<HandlerResult> handle_list_offsets(BrokerContext& context, Reque
       auto& answer = topic_response.partitions.emplace_back();
       answer.partition_index = wanted.partition_index;
       ErrorCode error = ErrorCode::kNone;
-      auto partition = find_partition(context, topic.name, wanted.partition_index, false, &error);
+      auto partition = find_led_partition(context, topic.name, wanted.partition_index, &error);
       if (!partition) {
         answer.error_code = static_cast<int16_t>(error);
         continue;

@@ -1,5 +1,5 @@
-// Metadata: this single node is every partition's leader, its only replica and the
-// controller (clients send admin requests to controller_id, so it must be a listed broker).
+// Metadata: the live brokers, the controller, and each partition's leader, replicas and
+// in-sync replicas, as the placement says (the single node's, or the cluster's).
 #include "kafka/protocol/messages/metadata_request.h"
 #include "kafka/protocol/messages/metadata_response.h"
 #include "kafka/server/broker_context.h"
@@ -15,24 +15,27 @@ namespace {
 MetadataResponse::MetadataResponseTopic describe(BrokerContext& context, const std::string& name) {
   MetadataResponse::MetadataResponseTopic topic;
   topic.name = name;
-  ErrorCode error = ErrorCode::kNone;
-  if (!find_partition(context, name, 0, false, &error)) {
-    topic.error_code = static_cast<int16_t>(error);
+  if (!topics::validate_topic_name(name).is_ok()) {
+    topic.error_code = static_cast<int16_t>(ErrorCode::kInvalidTopicException);
     return topic;
   }
-  const auto info = context.topics.topic(name);
-  if (!info) {
+  const auto placed = context.placement.topic(name);
+  if (!placed) {
     topic.error_code = static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition);
     return topic;
   }
-  const int32_t node = context.options.node_id;
-  for (int32_t i = 0; i < info->partitions; ++i) {
+  for (const auto& placement : placed->partitions) {
     MetadataResponse::MetadataResponsePartition partition;
-    partition.partition_index = i;
-    partition.leader_id = node;
-    partition.leader_epoch = 0;  // matches the epoch stamped into every batch
-    partition.replica_nodes = {node};
-    partition.isr_nodes = {node};
+    partition.partition_index = placement.index;
+    partition.leader_id = placement.leader;
+    partition.leader_epoch = placement.leader_epoch;
+    partition.replica_nodes = placement.replicas;
+    partition.isr_nodes = placement.isr;
+    partition.offline_replicas = placement.offline;
+    // Clients retry this one: a leader is being elected, or will be once a replica is back.
+    if (placement.leader < 0) {
+      partition.error_code = static_cast<int16_t>(ErrorCode::kLeaderNotAvailable);
+    }
     topic.partitions.push_back(std::move(partition));
   }
   return topic;
@@ -47,18 +50,24 @@ asio::awaitable<HandlerResult> handle_metadata(BrokerContext& context, Request& 
   const int16_t version = request.header.api_version;
 
   MetadataResponse response;
-  response.brokers.push_back({context.options.node_id, context.options.advertised_host,
-                              context.options.advertised_port, std::nullopt});
-  response.cluster_id = context.options.cluster_id;
-  response.controller_id = context.options.node_id;
+  for (const auto& broker : context.placement.brokers()) {
+    response.brokers.push_back(
+        {broker.id, broker.host, broker.port,
+         broker.rack.empty() ? std::nullopt : std::optional<std::string>(broker.rack)});
+  }
+  response.cluster_id = context.placement.cluster_id();
+  // Clients send admin requests to controller_id; with none elected right now, any broker
+  // takes them (they go through the metadata store), so name this one.
+  const int32_t controller = context.placement.controller();
+  response.controller_id = controller >= 0 ? controller : context.placement.self();
 
   // v0 asks for every topic with an empty list; v1+ with a null one.
   const bool all_topics = !body.topics || (version == 0 && body.topics->empty());
   // Before v4 there is no flag: Kafka auto-creates for those versions.
   const bool allow_auto_create = version < 4 || body.allow_auto_topic_creation;
   if (all_topics) {
-    for (const auto& info : context.topics.topics()) {
-      response.topics.push_back(describe(context, info.name));
+    for (const auto& name : context.placement.topic_names()) {
+      response.topics.push_back(describe(context, name));
     }
   } else {
     std::vector<std::string> names;

@@ -21,7 +21,7 @@ asio::awaitable<HandlerResult> handle_offset_for_leader_epoch(BrokerContext& con
       auto& result = topic_result.partitions.emplace_back();
       result.partition = wanted.partition;
       ErrorCode error = ErrorCode::kNone;
-      auto partition = find_partition(context, topic.topic, wanted.partition, false, &error);
+      auto partition = find_led_partition(context, topic.topic, wanted.partition, &error);
       if (!partition) {
         result.error_code = static_cast<int16_t>(error);
         continue;

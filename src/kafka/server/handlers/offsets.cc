@@ -30,17 +30,19 @@ asio::awaitable<HandlerResult> handle_offset_commit(BrokerContext& context, Requ
     }
   }
   // The commit waits for fsync: run it on the blocking pool.
-  groups::GroupError error = groups::GroupError::kNone;
-  std::vector<std::function<void()>> jobs;
-  jobs.emplace_back([&] { error = context.groups.commit_offsets(commit, monotonic_ms()); });
-  co_await run_blocking(context.blocking_pool, std::move(jobs));
+  protocol::ErrorCode error = protocol::ErrorCode::kNotCoordinator;
+  if (coordinates_group(context, body.group_id)) {
+    std::vector<std::function<void()>> jobs;
+    jobs.emplace_back(
+        [&] { error = error_code_for(context.groups.commit_offsets(commit, monotonic_ms())); });
+    co_await run_blocking(context.blocking_pool, std::move(jobs));
+  }
   protocol::OffsetCommitResponse response;
   for (const auto& topic : body.topics) {
     auto& topic_response = response.topics.emplace_back();
     topic_response.name = topic.name;
     for (const auto& partition : topic.partitions) {
-      topic_response.partitions.push_back(
-          {partition.partition_index, static_cast<int16_t>(error_code_for(error))});
+      topic_response.partitions.push_back({partition.partition_index, static_cast<int16_t>(error)});
     }
   }
   co_return std::optional<std::string>(encode_body(response, request.header.api_version));
@@ -51,6 +53,23 @@ asio::awaitable<HandlerResult> handle_offset_fetch(BrokerContext& context, Reque
   if (!decoded.is_ok()) co_return decoded.status();
   const auto& body = *decoded;
   protocol::OffsetFetchResponse response;
+  if (!coordinates_group(context, body.group_id)) {
+    // v2+ read the top-level code; older versions only the partitions' codes.
+    response.error_code = static_cast<int16_t>(protocol::ErrorCode::kNotCoordinator);
+    if (body.topics) {
+      for (const auto& topic : *body.topics) {
+        auto& topic_response = response.topics.emplace_back();
+        topic_response.name = topic.name;
+        for (int32_t partition : topic.partition_indexes) {
+          auto& out = topic_response.partitions.emplace_back();
+          out.partition_index = partition;
+          out.committed_offset = -1;
+          out.error_code = response.error_code;
+        }
+      }
+    }
+    co_return std::optional<std::string>(encode_body(response, request.header.api_version));
+  }
   auto answer = [](int32_t partition, const std::optional<groups::CommittedOffset>& committed) {
     protocol::OffsetFetchResponse::OffsetFetchResponsePartition out;
     out.partition_index = partition;

@@ -27,29 +27,17 @@ asio::awaitable<HandlerResult> handle_create_partitions(BrokerContext& context, 
   for (const auto& topic : decoded->topics) {
     auto& result = response.results.emplace_back();
     result.name = topic.name;
-    const auto info = context.topics.topic(topic.name);
-    if (!info) {
-      result.error_code = static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition);
-      result.error_message = "topic '" + topic.name + "' does not exist";
-    } else if (topic.count <= info->partitions) {
-      result.error_code = static_cast<int16_t>(ErrorCode::kInvalidPartitions);
-      result.error_message = "topic '" + topic.name + "' already has " +
-                             std::to_string(info->partitions) + " partitions";
-    } else if (topic.assignments && std::any_of(topic.assignments->begin(),
-                                                topic.assignments->end(), [&](const auto& a) {
-                                                  return a.broker_ids.size() != 1 ||
-                                                         a.broker_ids[0] != context.options.node_id;
-                                                })) {
-      result.error_code = static_cast<int16_t>(ErrorCode::kInvalidReplicaAssignment);
-      result.error_message = "every new partition must be assigned to exactly broker " +
-                             std::to_string(context.options.node_id);
-    } else if (!decoded->validate_only) {
-      jobs.emplace_back([&context, &result, name = topic.name, count = topic.count] {
-        Status status = context.topics.add_partitions(name, count);
-        result.error_code = static_cast<int16_t>(error_code_for(status));
-        if (!status.is_ok()) result.error_message = status.message();
-      });
+    std::vector<std::vector<int32_t>> assignment;
+    if (topic.assignments) {
+      for (const auto& a : *topic.assignments) assignment.push_back(a.broker_ids);
     }
+    jobs.emplace_back([&context, &result, name = topic.name, count = topic.count,
+                       assignment = std::move(assignment), validate_only = decoded->validate_only] {
+      const cluster::PlacementStatus status =
+          context.placement.add_partitions(name, count, assignment, validate_only);
+      result.error_code = static_cast<int16_t>(error_code_for(status.code));
+      if (!status.is_ok()) result.error_message = status.message;
+    });
   }
   co_await run_blocking(context.blocking_pool, std::move(jobs));
   co_return std::optional<std::string>(encode_body(response, request.header.api_version));
@@ -71,7 +59,7 @@ asio::awaitable<HandlerResult> handle_delete_records(BrokerContext& context, Req
       result.partition_index = wanted.partition_index;
       result.low_watermark = -1;
       ErrorCode error = ErrorCode::kNone;
-      auto partition = find_partition(context, topic.name, wanted.partition_index, false, &error);
+      auto partition = find_led_partition(context, topic.name, wanted.partition_index, &error);
       if (!partition) {
         result.error_code = static_cast<int16_t>(error);
         continue;

@@ -109,7 +109,7 @@ asio::awaitable<HandlerResult> handle_produce(BrokerContext& context, Request& r
         continue;
       }
       ErrorCode error = ErrorCode::kNone;
-      auto partition = find_partition(context, topic.name, data.index, false, &error);
+      auto partition = find_led_partition(context, topic.name, data.index, &error);
       if (!partition) {
         fail(partition_response, error,
              "no partition " + topic.name + "-" + std::to_string(data.index));

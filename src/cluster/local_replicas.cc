@@ -1,0 +1,104 @@
+#include "cluster/local_replicas.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+
+namespace sluice::cluster {
+
+LocalReplicas::LocalReplicas(ClusterView& view, topics::TopicManager& topics, int32_t self)
+    : view_(view), topics_(topics), self_(self) {}
+
+LocalReplicas::~LocalReplicas() {
+  stop();
+}
+
+void LocalReplicas::start() {
+  subscription_ = view_.subscribe([this](const SnapshotPtr& snapshot) {
+    std::lock_guard lock(mu_);
+    pending_ = snapshot;
+    wake_.notify_all();
+  });
+  apply(*view_.snapshot());
+  thread_ = std::thread([this] { run(); });
+}
+
+void LocalReplicas::stop() {
+  if (subscription_ != 0) view_.unsubscribe(subscription_);
+  subscription_ = 0;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LocalReplicas::run() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || pending_ != nullptr; });
+    if (stopping_) return;
+    SnapshotPtr snapshot = std::move(pending_);
+    pending_.reset();
+    lock.unlock();
+    apply(*snapshot);
+    lock.lock();
+  }
+}
+
+void LocalReplicas::apply(const ClusterSnapshot& snapshot) {
+  std::lock_guard applying(apply_mu_);
+  auto logger = log::get("cluster");
+  // Topics the cluster has and this broker holds a replica of.
+  for (const auto& [name, view] : snapshot.topics) {
+    if (snapshot.topic(name) == nullptr) continue;
+    const TopicRecord& record = view.record;
+    const bool hosted =
+        std::any_of(record.replicas.begin(), record.replicas.end(), [&](const auto& replicas) {
+          return std::find(replicas.begin(), replicas.end(), self_) != replicas.end();
+        });
+    if (!hosted) continue;
+    const auto local = topics_.topic(name);
+    Status status;
+    if (!local) {
+      status = topics_.create_topic(name, record.partitions(), record.configs);
+    } else if (local->partitions < record.partitions()) {
+      status = topics_.add_partitions(name, record.partitions());
+    } else if (local->overrides != record.configs) {
+      status = topics_.set_configs(name, record.configs);
+    }
+    if (!status.is_ok() && status.code() != StatusCode::kAlreadyExists) {
+      logger->error("cannot follow topic {} error=\"{}\"", name, status.to_string());
+      continue;
+    }
+    for (int32_t i = 0; i < record.partitions(); ++i) {
+      auto partition = topics_.partition(name, i);
+      if (!partition) continue;
+      const PartitionView* state = snapshot.partition(name, i);
+      if (state == nullptr) {
+        partition->set_role(false, partition->leader_epoch());
+        continue;
+      }
+      const bool leads = state->state.leader == self_;
+      if (leads && partition->leader_epoch() < state->state.leader_epoch) {
+        logger->info("leading topic={} partition={} epoch={}", name, i, state->state.leader_epoch);
+      }
+      partition->set_role(leads, state->state.leader_epoch);
+    }
+  }
+  // Local topics the cluster no longer has: deleted while they were here (the data
+  // directory belongs to this cluster, which serve checks at start).
+  for (const auto& info : topics_.topics()) {
+    if (snapshot.topic(info.name) != nullptr) continue;
+    if (Status status = topics_.delete_topic(info.name); !status.is_ok()) {
+      if (status.code() != StatusCode::kNotFound) {
+        logger->error("cannot drop deleted topic {} error=\"{}\"", info.name, status.to_string());
+      }
+    } else {
+      logger->info("dropped topic {}: deleted from the cluster", info.name);
+    }
+  }
+}
+
+}  // namespace sluice::cluster
