@@ -9,13 +9,22 @@ namespace sluice::cli {
 
 namespace {
 
-void status(const CliContext& context) {
+std::string id_list(const std::vector<int32_t>& ids) {
+  std::string out;
+  for (int32_t id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+  return out.empty() ? "-" : out;
+}
+
+void status(const CliContext& context, bool per_partition) {
   const Endpoints endpoints = context.endpoints();
   KafkaClient client(endpoints.brokers);
   const ClusterInfo cluster = client.metadata();
   std::map<int32_t, int> leaders;
   int partitions = 0;
   nlohmann::json under_replicated = nlohmann::json::array();
+  nlohmann::json offline = nlohmann::json::array();
+  nlohmann::json partition_list = nlohmann::json::array();
+  Table partition_table{{"topic", "partition", "leader", "replicas", "isr"}, {}};
   for (const auto& topic : cluster.topics) {
     for (const auto& partition : topic.partitions) {
       ++partitions;
@@ -23,6 +32,19 @@ void status(const CliContext& context) {
       if (partition.in_sync.size() < partition.replicas.size()) {
         under_replicated.push_back({{"topic", topic.name}, {"partition", partition.id}});
       }
+      // No leader: no in-sync replica is alive (or one is being elected).
+      if (partition.leader < 0) {
+        offline.push_back({{"topic", topic.name}, {"partition", partition.id}});
+      }
+      partition_list.push_back({{"topic", topic.name},
+                                {"partition", partition.id},
+                                {"leader", partition.leader},
+                                {"replicas", partition.replicas},
+                                {"isr", partition.in_sync}});
+      partition_table.rows.push_back(
+          {topic.name, std::to_string(partition.id),
+           partition.leader < 0 ? "none" : std::to_string(partition.leader),
+           id_list(partition.replicas), id_list(partition.in_sync)});
     }
   }
   nlohmann::json brokers = nlohmann::json::array();
@@ -35,7 +57,9 @@ void status(const CliContext& context) {
   nlohmann::json json = {{"brokers", brokers},
                          {"topics", cluster.topics.size()},
                          {"partitions", partitions},
-                         {"under_replicated_partitions", under_replicated}};
+                         {"under_replicated_partitions", under_replicated},
+                         {"offline_partitions", offline}};
+  if (per_partition) json["partition_list"] = partition_list;
   // What only the admin API knows: readiness, uptime, queues, groups, connections.
   std::string unavailable;
   AdminClient admin(endpoints.admin_url);
@@ -52,9 +76,15 @@ void status(const CliContext& context) {
   }
   std::cout << render_table(table) << "\nTOPICS                       " << cluster.topics.size()
             << "\nPARTITIONS                   " << partitions << "\nUNDER-REPLICATED PARTITIONS  "
-            << under_replicated.size() << "\n";
+            << under_replicated.size() << "\nOFFLINE PARTITIONS           " << offline.size()
+            << "\n";
   if (broker_status) {
     const nlohmann::json& s = *broker_status;
+    const nlohmann::json cluster_status = s.value("cluster", nlohmann::json::object());
+    std::cout << "MODE                         "
+              << cell(cluster_status.value("mode", nlohmann::json()))
+              << "\nCONTROLLER                   "
+              << cell(cluster_status.value("controller", nlohmann::json())) << "\n";
     std::cout << "QUEUES                       " << cell(s.value("queues", nlohmann::json()))
               << "\nGROUPS                       " << cell(s.value("groups", nlohmann::json()))
               << "\nREADY                        " << cell(s.value("ready", nlohmann::json()))
@@ -63,6 +93,7 @@ void status(const CliContext& context) {
               << "\nDATA DIR                     " << cell(s.value("data_dir", nlohmann::json()))
               << "\n";
   }
+  if (per_partition) std::cout << "\n" << render_table(partition_table);
 }
 
 }  // namespace
@@ -73,7 +104,11 @@ void add_cluster_commands(CLI::App& app, CliContext& context) {
   CLI::App* status_command =
       add_command(*cluster, "status", "Brokers, partitions, leaders, under-replicated partitions");
   add_format_option(status_command, context);
-  status_command->callback(context.guard([&context] { status(context); }));
+  auto per_partition = std::make_shared<bool>(false);
+  status_command->add_flag("--partitions", *per_partition,
+                           "Also list every partition: leader, replicas, in-sync replicas");
+  status_command->callback(
+      context.guard([&context, per_partition] { status(context, *per_partition); }));
 }
 
 }  // namespace sluice::cli

@@ -122,6 +122,12 @@ HttpResponse AdminEndpoints::status() const {
       {"partitions", partitions},
       {"queues", s.queues.all_queues().size()},
       {"groups", s.offsets.groups().size()},
+      {"cluster",
+       {{"mode", s.leader_elections ? "cluster" : "single node"},
+        {"node_id", s.placement.self()},
+        {"cluster_id", s.placement.cluster_id()},
+        {"controller", s.placement.controller()},
+        {"brokers", s.placement.brokers().size()}}},
   });
 }
 
@@ -267,7 +273,24 @@ void AdminEndpoints::collect(metrics::Exposition& out) const {
     out.add("sluice_partition_high_watermark", Type::kGauge,
             "One past the last offset consumers may read", labels,
             static_cast<double>(log.high_watermark()));
+    out.add("sluice_partition_leader", Type::kGauge,
+            "1 while this broker leads the partition (serves its clients), 0 otherwise", labels,
+            partition.is_leader() ? 1 : 0);
+    out.add("sluice_partition_leader_epoch", Type::kGauge,
+            "The partition's leader epoch as this broker knows it", labels,
+            static_cast<double>(partition.leader_epoch()));
   });
+
+  out.add("sluice_cluster_brokers", Type::kGauge, "Live brokers this broker sees (1: single node)",
+          {}, static_cast<double>(s.placement.brokers().size()));
+  out.add("sluice_cluster_controller", Type::kGauge,
+          "1 while this broker is the controller, 0 otherwise", {},
+          s.placement.controller() == s.placement.self() ? 1 : 0);
+  if (s.leader_elections) {
+    out.add("sluice_leader_elections_total", Type::kCounter,
+            "Partition leaders this broker elected as controller since it started", {},
+            static_cast<double>(s.leader_elections()));
+  }
 
   const int64_t now = now_s();
   for (const auto& queue : s.queues.all_queues()) {

@@ -10,10 +10,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 
 #include "admin/admin_server.h"
+#include "cluster/placement.h"
 #include "groups/group_coordinator.h"
 #include "groups/offset_store.h"
 #include "kafka/server/listener.h"
@@ -25,6 +27,9 @@ namespace sluice::server {
 
 struct BrokerServices {
   topics::TopicManager& topics;
+  const cluster::Placement& placement;
+  // Cluster mode only: leader elections this broker wrote as controller.
+  std::function<uint64_t()> leader_elections;
   groups::OffsetStore& offsets;
   groups::GroupCoordinator& coordinator;
   queues::QueueManager& queues;

@@ -326,9 +326,14 @@ int run_serve(const ServeOptions& options) {
 
   const std::string kafka_bound = kafka_address->host + ":" + std::to_string(listener.port());
   const std::string sqs_bound = sqs_address->host + ":" + std::to_string(sqs_listener.port());
-  const BrokerServices services{**topics,         **offsets,   coordinator,
-                                **queue_manager,  listener,    sqs_listener,
-                                options.data_dir, kafka_bound, sqs_bound};
+  std::function<uint64_t()> leader_elections;
+  if (cluster_node) {
+    leader_elections = [node = cluster_node.get()] { return node->leader_elections(); };
+  }
+  const BrokerServices services{**topics,    *placement,   std::move(leader_elections),
+                                **offsets,   coordinator,  **queue_manager,
+                                listener,    sqs_listener, options.data_dir,
+                                kafka_bound, sqs_bound};
   endpoints.attach(&services);
 
   if (!options.ports_file.empty()) {

@@ -5,6 +5,7 @@ consume through any one broker (clients follow Metadata to each partition's lead
 consumer group of three members reads every message exactly once; a killed leader's
 partitions go offline (replication factor 1: replication is not implemented yet) and come
 back with their data and a new leader epoch when it restarts."""
+import json
 import struct
 import subprocess
 import time
@@ -195,6 +196,23 @@ def test_a_killed_leaders_partitions_come_back_with_their_data_and_a_new_epoch(c
         ["kcat", "-C", "-b", cluster.bootstrap(survivor), "-t", "survive", "-o", "beginning",
          "-e", "-q", "-f", "%s\n"], capture_output=True, text=True, timeout=60, check=True)
     assert sorted(out.stdout.split()) == sorted(f"m-{i}" for i in range(300))
+
+
+def test_cluster_status_shows_the_controller_and_every_partitions_placement(cluster):
+    create_topic(cluster.bootstrap(1), "shown", 3)
+    broker = cluster.brokers[2]
+    out = subprocess.run(
+        [broker_bin(), "cluster", "status", "--partitions", "--format", "json",
+         "--brokers", broker.bootstrap, "--admin-url", broker.admin_url],
+        capture_output=True, text=True, timeout=30, check=True).stdout
+    status = json.loads(out)
+    assert [b["id"] for b in status["brokers"]] == [1, 2, 3]
+    assert status["broker_status"]["cluster"]["mode"] == "cluster"
+    assert status["broker_status"]["cluster"]["controller"] in (1, 2, 3)
+    assert status["broker_status"]["cluster"]["brokers"] == 3
+    shown = [p for p in status["partition_list"] if p["topic"] == "shown"]
+    assert len(shown) == 3 and all(p["leader"] in (1, 2, 3) for p in shown)
+    assert status["offline_partitions"] == []
 
 
 def test_producer_ids_are_unique_across_brokers(cluster):
