@@ -5,6 +5,7 @@
 #include <random>
 #include <set>
 
+#include "cluster/random_id.h"
 #include "cluster/replica_assignment.h"
 
 namespace sluice::cluster {
@@ -167,7 +168,7 @@ PlacementStatus ClusterPlacement::create_topic(const NewTopic& topic, bool valid
   if (!topic.assignment.empty()) partitions = static_cast<int32_t>(topic.assignment.size());
   if (partitions < 1)
     return {PlacementErrc::kInvalidPartitions, "num_partitions must be at least 1"};
-  TopicRecord record{topic.name, {}, topic.configs};
+  TopicRecord record{topic.name, random_id(), {}, topic.configs};
   if (auto status = place(*snapshot, 0, partitions, topic.replication_factor, topic.assignment,
                           &record.replicas);
       !status.is_ok()) {

@@ -59,10 +59,21 @@ void LocalReplicas::apply(const ClusterSnapshot& snapshot) {
           return std::find(replicas.begin(), replicas.end(), self_) != replicas.end();
         });
     if (!hosted) continue;
-    const auto local = topics_.topic(name);
+    auto local = topics_.topic(name);
     Status status;
+    if (local && local->id != record.id) {
+      // An earlier topic of this name, deleted while this broker did not look: its logs hold
+      // another topic's records. Drop them before following the new one.
+      logger->info("dropping topic {}: its logs belong to an earlier topic of that name", name);
+      status = topics_.delete_topic(name);
+      local.reset();
+    }
+    if (!status.is_ok()) {
+      logger->error("cannot drop topic {} error=\"{}\"", name, status.to_string());
+      continue;
+    }
     if (!local) {
-      status = topics_.create_topic(name, record.partitions(), record.configs);
+      status = topics_.create_topic(name, record.partitions(), record.configs, record.id);
     } else if (local->partitions < record.partitions()) {
       status = topics_.add_partitions(name, record.partitions());
     } else if (local->overrides != record.configs) {

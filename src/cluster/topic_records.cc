@@ -17,8 +17,10 @@ bool is_broker_list(const nlohmann::json& json) {
 }  // namespace
 
 std::string encode_topic_record(const TopicRecord& record) {
-  nlohmann::json json = {
-      {"name", record.name}, {"replicas", record.replicas}, {"configs", record.configs}};
+  nlohmann::json json = {{"name", record.name},
+                         {"id", record.id},
+                         {"replicas", record.replicas},
+                         {"configs", record.configs}};
   return json.dump();
 }
 
@@ -29,6 +31,7 @@ std::optional<TopicRecord> decode_topic_record(const std::string& text) {
   }
   TopicRecord record;
   record.name = json["name"].get<std::string>();
+  if (json.contains("id") && json["id"].is_string()) record.id = json["id"].get<std::string>();
   auto replicas = json.find("replicas");
   if (replicas == json.end() || !replicas->is_array() || replicas->empty()) return std::nullopt;
   for (const auto& partition : *replicas) {

@@ -19,6 +19,9 @@ namespace sluice::cluster {
 
 struct TopicRecord {
   std::string name;
+  // Random, given at creation: tells this topic from an earlier one of the same name (as
+  // Kafka's topic ids, KIP-516).
+  std::string id;
   // replicas[i]: the brokers holding partition i, preferred leader first.
   std::vector<std::vector<int32_t>> replicas;
   std::map<std::string, std::string> configs;

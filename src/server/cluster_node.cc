@@ -1,31 +1,12 @@
 #include "server/cluster_node.h"
 
-#include <random>
 #include <thread>
 
 #include "cluster/producer_id_blocks.h"
-#include "common/base64.h"
+#include "cluster/random_id.h"
 #include "common/log.h"
 
 namespace sluice::server {
-
-namespace {
-
-// Kafka's form: 16 random bytes, URL-safe base64 without padding (22 characters).
-std::string new_cluster_id() {
-  std::random_device random;
-  std::string bytes(16, '\0');
-  for (char& byte : bytes) byte = static_cast<char>(random() & 0xff);
-  std::string id = base64_encode(bytes);
-  for (char& c : id) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  while (!id.empty() && id.back() == '=') id.pop_back();
-  return id;
-}
-
-}  // namespace
 
 ClusterNode::ClusterNode(const ClusterNodeOptions& options,
                          std::unique_ptr<cluster::EtcdMetadataStore> store)
@@ -39,7 +20,7 @@ Result<std::unique_ptr<ClusterNode>> ClusterNode::connect(const ClusterNodeOptio
   const auto deadline = std::chrono::steady_clock::now() + options.connect_timeout;
   // The first broker of a cluster names it; the others read the name.
   while (true) {
-    auto created = node->store_->create(node->keys_.cluster_id(), new_cluster_id());
+    auto created = node->store_->create(node->keys_.cluster_id(), cluster::random_id());
     if (created.is_ok() || created.code() == cluster::StoreErrc::kConflict) break;
     if (std::chrono::steady_clock::now() > deadline) {
       return Status::io_error("cannot reach etcd at " + options.etcd + ": " +

@@ -109,6 +109,7 @@ Status TopicManager::load_topic(const std::string& name) {
       if (value.is_string()) topic->info.overrides[key] = value.get<std::string>();
     }
   }
+  if (json.contains("id") && json["id"].is_string()) topic->info.id = json["id"].get<std::string>();
   SLUICE_RETURN_IF_ERROR(validate_topic_configs(topic->info.overrides));
   for (int32_t i = 0; i < topic->info.partitions; ++i) {
     SLUICE_ASSIGN_OR_RETURN(auto partition, open_partition(topic->info, i));
@@ -123,6 +124,7 @@ Status TopicManager::persist(const TopicInfo& info) const {
   json["partitions"] = info.partitions;
   json["configs"] = nlohmann::json::object();
   for (const auto& [key, value] : info.overrides) json["configs"][key] = value;
+  if (!info.id.empty()) json["id"] = info.id;
   return write_file_atomically(fs_, topic_dir(info.name) / kTopicFile, json.dump(2) + "\n");
 }
 
@@ -153,12 +155,12 @@ Status TopicManager::validate_create(const std::string& name, int32_t partitions
 }
 
 Status TopicManager::create_topic(const std::string& name, int32_t partitions,
-                                  const ConfigMap& configs) {
+                                  const ConfigMap& configs, const std::string& id) {
   SLUICE_RETURN_IF_ERROR(validate_create(name, partitions, configs));
   std::unique_lock lock(mu_);
   if (topics_.contains(name)) return Status::already_exists("topic '" + name + "' already exists");
   auto topic = std::make_shared<Topic>();
-  topic->info = TopicInfo{name, partitions, configs};
+  topic->info = TopicInfo{name, partitions, configs, id};
   for (int32_t i = 0; i < partitions; ++i) {
     SLUICE_ASSIGN_OR_RETURN(auto partition, open_partition(topic->info, i));
     topic->partitions.push_back(std::move(partition));

@@ -40,6 +40,10 @@ struct TopicInfo {
   std::string name;
   int32_t partitions = 0;
   ConfigMap overrides;
+  // Cluster mode: the id of the cluster's topic these logs belong to, so that a topic deleted
+  // and created again under the same name is never served from the old one's logs. Empty on
+  // a single node.
+  std::string id;
 };
 
 // Kafka's rule: 1-249 characters of [a-zA-Z0-9._-], and not "." or "..".
@@ -58,7 +62,8 @@ class TopicManager {
   Status validate_create(const std::string& name, int32_t partitions,
                          const ConfigMap& configs) const;
   // AlreadyExists, or InvalidArgument naming the bad name, count or config.
-  Status create_topic(const std::string& name, int32_t partitions, const ConfigMap& configs);
+  Status create_topic(const std::string& name, int32_t partitions, const ConfigMap& configs,
+                      const std::string& id = {});
   // NotFound when there is no such topic.
   Status delete_topic(const std::string& name);
   // Grows the topic to `total` partitions; InvalidArgument unless total > current.
