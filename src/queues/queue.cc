@@ -22,6 +22,10 @@ using sqs::protocol::ErrorCode;
 using sqs::protocol::make_error;
 
 constexpr int64_t kMaxBatchPayload = static_cast<int64_t>(sqs::protocol::kMaxMessageSizeLimit);
+// SQS's words (no final period) for a FIFO send without a deduplication id.
+constexpr std::string_view kNoDeduplicationId =
+    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+    "provided explicitly";
 // delete_records persists the new log start with an fsync: batch the releases.
 constexpr int64_t kReclaimStep = 1024;
 
@@ -290,9 +294,7 @@ Result<StoredMessage> Queue::prepare(const SendRequest& request, const QueueAttr
     } else if (attributes.content_based_deduplication()) {
       message.dedup_id = sha256_hex(request.body);
     } else {
-      return make_error(ErrorCode::kInvalidParameterValue,
-                        "the queue should either have ContentBasedDeduplication enabled or "
-                        "MessageDeduplicationId provided explicitly");
+      return make_error(ErrorCode::kInvalidParameterValue, std::string(kNoDeduplicationId));
     }
   } else if (request.dedup_id) {
     return make_error(ErrorCode::kInvalidParameterValue,
@@ -730,10 +732,7 @@ Status Queue::delete_message(std::string_view receipt_handle) {
 Status Queue::delete_locked(std::string_view receipt_handle, int64_t now_ms,
                             std::vector<StateChange>* changes, bool* unblocked_group) {
   const auto handle = decode_receipt_handle(receipt_handle, metadata_.secret);
-  if (!handle) {
-    return make_error(ErrorCode::kReceiptHandleIsInvalid,
-                      "the input receipt handle is not a valid receipt handle");
-  }
+  if (!handle) return sqs::protocol::invalid_receipt_handle(receipt_handle);
   MessageEntry* entry = index_.find(handle->offset);
   if (entry == nullptr) return Status::ok();  // reclaimed: its delete is already durable
   if (entry->live()) {
@@ -813,10 +812,7 @@ void Queue::set_visibility_locked(int64_t offset, MessageEntry& entry, int64_t v
 Status Queue::change_visibility(std::string_view receipt_handle, int64_t timeout_s) {
   SLUICE_RETURN_IF_ERROR(sqs::protocol::validate_range("VisibilityTimeout", timeout_s, 0, 43200));
   const auto handle = decode_receipt_handle(receipt_handle, metadata_.secret);
-  if (!handle) {
-    return make_error(ErrorCode::kReceiptHandleIsInvalid,
-                      "the input receipt handle is not a valid receipt handle");
-  }
+  if (!handle) return sqs::protocol::invalid_receipt_handle(receipt_handle);
   StateChange change;
   {
     std::lock_guard lock(mu_);
@@ -944,8 +940,14 @@ Status Queue::save_metadata_locked() {
 }
 
 Status Queue::set_attributes(const StringMap& values) {
+  // SQS's answers: a standard queue has no such attribute, and a FIFO queue stays one.
+  if (values.count("FifoQueue") != 0 && !fifo_) {
+    return make_error(ErrorCode::kInvalidAttributeName, "Unknown Attribute FifoQueue.");
+  }
   if (values.count("FifoQueue") != 0) {
-    return make_error(ErrorCode::kInvalidAttributeName, "FifoQueue can only be set at creation");
+    return make_error(ErrorCode::kInvalidAttributeValue,
+                      "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is "
+                      "not supported.");
   }
   SLUICE_RETURN_IF_ERROR(sqs::protocol::validate_queue_attributes(values, fifo_));
   std::lock_guard lock(mu_);

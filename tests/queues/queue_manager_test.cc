@@ -41,9 +41,23 @@ TEST_F(QueueManagerTest, InvalidNamesAndAttributesAreRejected) {
               .status()),
       ErrorCode::kInvalidParameterValue);
   auto queue = create("jobs");
-  EXPECT_EQ(code(queue->set_attributes({{"FifoQueue", "true"}})), ErrorCode::kInvalidAttributeName);
+  EXPECT_EQ(
+      sqs::protocol::error_from_status(queue->set_attributes({{"FifoQueue", "true"}})),
+      (sqs::protocol::SqsError{ErrorCode::kInvalidAttributeName, "Unknown Attribute FifoQueue."}));
+  auto fifo = create("jobs.fifo", {{"FifoQueue", "true"}});
+  EXPECT_EQ(sqs::protocol::error_from_status(fifo->set_attributes({{"FifoQueue", "false"}})),
+            (sqs::protocol::SqsError{ErrorCode::kInvalidAttributeValue,
+                                     "Invalid value for the parameter FifoQueue. Reason: "
+                                     "Modifying queue type is not supported."}));
   EXPECT_EQ(code(queue->set_attributes({{"DelaySeconds", "901"}})),
             ErrorCode::kInvalidAttributeValue);
+}
+
+TEST_F(QueueManagerTest, MissingQueueNamesNoQueue) {
+  EXPECT_EQ(sqs::protocol::error_from_status(manager_->get_queue("gone").status()),
+            (sqs::protocol::SqsError{ErrorCode::kQueueDoesNotExist,
+                                     "The specified queue does not exist."}));
+  EXPECT_EQ(code(manager_->delete_queue("gone")), ErrorCode::kQueueDoesNotExist);
 }
 
 TEST_F(QueueManagerTest, SetAttributesPersistAndUpdateLastModified) {

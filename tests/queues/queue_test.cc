@@ -67,7 +67,12 @@ TEST_F(QueueTest, StaleHandleStillDeletesOnAStandardQueue) {
 
 TEST_F(QueueTest, ForgedHandleIsInvalid) {
   auto queue = create("jobs");
-  EXPECT_EQ(code(queue->delete_message("AAAA")), ErrorCode::kReceiptHandleIsInvalid);
+  EXPECT_EQ(sqs::protocol::error_from_status(queue->delete_message("AAAA")),
+            (sqs::protocol::SqsError{
+                ErrorCode::kReceiptHandleIsInvalid,
+                "The input receipt handle \"AAAA\" is not a valid receipt handle."}));
+  EXPECT_EQ(sqs::protocol::error_from_status(queue->change_visibility("AAAA", 5)).message,
+            "The input receipt handle \"AAAA\" is not a valid receipt handle.");
   auto other = create("other");
   send(*other, "x");
   auto received = receive(*other);

@@ -74,18 +74,22 @@ std::string queue_name_from_url(std::string_view url) {
 Result<std::shared_ptr<queues::Queue>> find_queue(queues::QueueManager& manager,
                                                   const SqsRequest& request) {
   const auto url = request.queue_url();
-  if (!url) return make_error(ErrorCode::kMissingParameter, "QueueUrl is required");
+  if (!url) return protocol::missing_parameter("QueueUrl");
   const std::string name = queue_name_from_url(*url);
   if (name.empty()) {
-    return make_error(ErrorCode::kQueueDoesNotExist, "The specified queue does not exist.");
+    return protocol::queue_does_not_exist();
   }
   return manager.get_queue(name);
 }
 
 Status required(const Params& params, std::string_view name) {
   if (params.has(name)) return Status::ok();
-  return make_error(ErrorCode::kMissingParameter,
-                    "The request must contain the parameter " + std::string(name) + ".");
+  return protocol::missing_parameter(name);
+}
+
+// The model's name for one entry of a batch action: "SendMessageBatchRequestEntry".
+std::string batch_entry_name(std::string_view action) {
+  return std::string(action) + "RequestEntry";
 }
 
 // A failed batch entry: <BatchResultErrorEntry><Id/><SenderFault/><Code/><Message/>.
@@ -106,6 +110,25 @@ Value batch_result(Value successful, Value failed) {
   return result;
 }
 
+// An entry's refusal as SQS words it inside a DeleteMessageBatch or
+// ChangeMessageVisibilityBatch answer, where some errors read differently than alone.
+Status in_batch_form(Status status, const Params& entry, bool is_delete) {
+  if (status.is_ok()) return status;
+  const protocol::SqsError error = protocol::error_from_status(status);
+  const std::string handle = entry.string_param("ReceiptHandle").value_or("");
+  if (error.code == ErrorCode::kReceiptHandleIsInvalid &&
+      error == protocol::error_from_status(protocol::invalid_receipt_handle(handle))) {
+    return make_error(ErrorCode::kReceiptHandleIsInvalid,
+                      protocol::invalid_receipt_handle_in_batch(handle));
+  }
+  if (is_delete && error.code == ErrorCode::kInvalidParameterValue) {
+    // An expired FIFO handle: InvalidParameterValue to DeleteMessage, but SQS reports
+    // it as ReceiptHandleIsInvalid in a batch entry (seen in smaskalik/sqsmover#54).
+    return make_error(ErrorCode::kReceiptHandleIsInvalid, "The receipt handle has expired");
+  }
+  return status;
+}
+
 // The answer to DeleteMessageBatch or ChangeMessageVisibilityBatch from each entry's
 // outcome.
 Value batch_entries_result(const std::vector<Params>& entries, std::vector<Status> statuses,
@@ -114,13 +137,7 @@ Value batch_entries_result(const std::vector<Params>& entries, std::vector<Statu
   Value failed = Value::list();
   for (size_t i = 0; i < entries.size(); ++i) {
     const std::string id = *entries[i].string_param("Id");
-    Status status = std::move(statuses[i]);
-    if (is_delete && !status.is_ok() &&
-        protocol::error_from_status(status).code == ErrorCode::kInvalidParameterValue) {
-      // An expired FIFO handle: InvalidParameterValue to DeleteMessage, but SQS reports
-      // it as ReceiptHandleIsInvalid in a batch entry (seen in smaskalik/sqsmover#54).
-      status = make_error(ErrorCode::kReceiptHandleIsInvalid, "The receipt handle has expired");
-    }
+    const Status status = in_batch_form(std::move(statuses[i]), entries[i], is_delete);
     if (!status.is_ok()) {
       failed.push(failed_entry(id, status));
       continue;
@@ -442,7 +459,7 @@ asio::awaitable<Result<Value>> SqsService::execute(const SqsRequest& request,
     work = [&]() -> Result<Value> {
       SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
       const auto& entries = request.entries();
-      SLUICE_RETURN_IF_ERROR(protocol::validate_batch_entries(entries));
+      SLUICE_RETURN_IF_ERROR(protocol::validate_batch_entries(entries, batch_entry_name(action)));
       std::vector<Status> statuses;
       for (const Params& entry : entries) {
         Status status = required(entry, "ReceiptHandle");
@@ -578,7 +595,8 @@ asio::awaitable<Result<Value>> SqsService::send_messages(const SqsRequest& reque
   Value failed = Value::list();
   if (batch) {
     const auto& entries = request.entries();
-    if (Status status = protocol::validate_batch_entries(entries); !status.is_ok()) {
+    if (Status status = protocol::validate_batch_entries(entries, batch_entry_name(request.action));
+        !status.is_ok()) {
       co_return status;
     }
     for (size_t i = 0; i < entries.size(); ++i) {
@@ -639,7 +657,8 @@ asio::awaitable<Result<Value>> SqsService::delete_messages(const SqsRequest& req
   std::vector<std::string> handles;
   if (batch) {
     const auto& entries = request.entries();
-    if (Status status = protocol::validate_batch_entries(entries); !status.is_ok()) {
+    if (Status status = protocol::validate_batch_entries(entries, batch_entry_name(request.action));
+        !status.is_ok()) {
       co_return status;
     }
     for (const Params& entry : entries) {
