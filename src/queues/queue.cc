@@ -280,13 +280,16 @@ Result<StoredMessage> Queue::prepare(const SendRequest& request, const QueueAttr
   }
   StoredMessage message;
   if (fifo_) {
-    if (request.delay_seconds) {
+    // SDKs and frameworks send DelaySeconds=0 with every message; SQS accepts that on FIFO
+    // queues (the queue's own DelaySeconds still applies) and refuses any other value.
+    if (request.delay_seconds && *request.delay_seconds != 0) {
       return make_error(ErrorCode::kInvalidParameterValue,
-                        "DelaySeconds is not allowed per message on FIFO queues");
+                        "Value " + std::to_string(*request.delay_seconds) +
+                            " for parameter DelaySeconds is invalid. Reason: The request include "
+                            "parameter that is not valid for this queue type.");
     }
     if (!request.group_id) {
-      return make_error(ErrorCode::kMissingParameter,
-                        "the request must contain the parameter MessageGroupId");
+      return sqs::protocol::missing_parameter("MessageGroupId");
     }
     if (request.dedup_id) {
       SLUICE_RETURN_IF_ERROR(validate_fifo_id("MessageDeduplicationId", *request.dedup_id));
@@ -305,7 +308,8 @@ Result<StoredMessage> Queue::prepare(const SendRequest& request, const QueueAttr
     SLUICE_RETURN_IF_ERROR(validate_fifo_id("MessageGroupId", *request.group_id));
     message.group_id = *request.group_id;
   }
-  const int64_t delay = request.delay_seconds.value_or(attributes.delay_seconds());
+  const int64_t delay = fifo_ ? attributes.delay_seconds()
+                              : request.delay_seconds.value_or(attributes.delay_seconds());
   SLUICE_RETURN_IF_ERROR(
       protocol::validate_range("DelaySeconds", delay, 0, attributes.max_delay_seconds()));
   message.message_id = new_message_id();
@@ -366,9 +370,26 @@ Status Queue::check_batch_size(const std::vector<SendRequest>& requests) {
   return Status::ok();
 }
 
+Status Queue::check_fifo_batch(const std::vector<SendRequest>& requests) const {
+  if (!fifo_) return Status::ok();
+  const bool content_based = attributes().content_based_deduplication();
+  for (const SendRequest& request : requests) {
+    if (!request.dedup_id && !content_based) {
+      return make_error(ErrorCode::kInvalidParameterValue, std::string(kNoDeduplicationId));
+    }
+    if (!request.group_id) {
+      // MissingParameter's words, but InvalidParameterValue in a batch: SQS answers so.
+      return make_error(ErrorCode::kInvalidParameterValue,
+                        "The request must contain the parameter MessageGroupId.");
+    }
+  }
+  return Status::ok();
+}
+
 Result<std::vector<Result<SendResult>>> Queue::send_batch(
     const std::vector<SendRequest>& requests) {
   SLUICE_RETURN_IF_ERROR(check_batch_size(requests));
+  SLUICE_RETURN_IF_ERROR(check_fifo_batch(requests));
   return send_messages(requests);
 }
 
@@ -821,7 +842,9 @@ Status Queue::change_visibility(std::string_view receipt_handle, int64_t timeout
     if (entry == nullptr || !entry->in_flight(now)) {
       return make_error(ErrorCode::kMessageNotInflight, "the message is not in flight");
     }
-    if (entry->receipt_nonce != handle->nonce) {
+    // On a standard queue an older handle of the message changes its current receive, as
+    // SQS does (moto#4655, checked against AWS); a FIFO queue wants the latest one.
+    if (fifo_ && entry->receipt_nonce != handle->nonce) {
       return make_error(ErrorCode::kReceiptHandleIsInvalid, "the receipt handle has expired");
     }
     set_visibility_locked(handle->offset, *entry, now + timeout_s * 1000);

@@ -599,6 +599,9 @@ asio::awaitable<Result<Value>> SqsService::send_messages(const SqsRequest& reque
         !status.is_ok()) {
       co_return status;
     }
+    std::vector<queues::SendRequest> all;
+    for (const Params& entry : entries) all.push_back(to_send_request(entry));
+    if (Status status = queue->check_fifo_batch(all); !status.is_ok()) co_return status;
     for (size_t i = 0; i < entries.size(); ++i) {
       Status status = required(entries[i], "MessageBody");
       if (status.is_ok()) status = protocol::validate_delay_seconds(entries[i]);
@@ -606,7 +609,7 @@ asio::awaitable<Result<Value>> SqsService::send_messages(const SqsRequest& reque
         failed.push(failed_entry(*entries[i].string_param("Id"), status));
         continue;
       }
-      sends.push_back(to_send_request(entries[i]));
+      sends.push_back(std::move(all[i]));
       sent_index.push_back(i);
     }
     if (Status status = queues::Queue::check_batch_size(sends); !status.is_ok()) co_return status;
