@@ -942,6 +942,8 @@ StringMap Queue::get_attributes(const std::vector<std::string>& names) {
   {
     std::lock_guard lock(mu_);
     all = metadata_.attributes.all();
+    if (auto policy = metadata_.attributes.redrive_policy())
+      all["RedrivePolicy"] = policy->to_json();
     all["CreatedTimestamp"] = std::to_string(metadata_.created_s);
     all["LastModifiedTimestamp"] = std::to_string(metadata_.last_modified_s);
   }

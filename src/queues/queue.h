@@ -233,7 +233,9 @@ class Queue {
   // GetQueueAttributes: "All" or names (validated by the front end); includes QueueArn,
   // timestamps and the Approximate* counters.
   StringMap get_attributes(const std::vector<std::string>& names);
-  // Validated values; FifoQueue cannot change (InvalidAttributeName).
+  // Validated values; FifoQueue cannot change (InvalidAttributeName on a standard queue,
+  // InvalidAttributeValue on a FIFO queue, as SQS answers). An empty Policy or RedrivePolicy
+  // removes it.
   Status set_attributes(const StringMap& values);
   StringMap tags() const;
   Status tag(const StringMap& tags);

@@ -455,10 +455,15 @@ Status validate_delay_seconds(const Params& request_or_entry) {
   return Status::ok();
 }
 
+bool is_removed_when_empty(std::string_view name) {
+  return name == "Policy" || name == "RedrivePolicy";
+}
+
 Status validate_queue_attribute(std::string_view name, std::string_view value, bool fifo) {
   for (const QueueAttributeRule& rule : kSettableAttributes) {
     if (rule.name != name) continue;
     if (rule.fifo_only && !fifo) return unknown_attribute(name);
+    if (value.empty() && is_removed_when_empty(name)) return Status::ok();
     return check_rule(rule, value);
   }
   return unknown_attribute(name);

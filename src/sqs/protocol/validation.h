@@ -74,6 +74,10 @@ Status validate_delay_seconds(const Params& request_or_entry);
 // are JSON documents).
 Status validate_queue_attribute(std::string_view name, std::string_view value, bool fifo);
 
+// Policy and RedrivePolicy: SetQueueAttributes (or CreateQueue) with an empty value removes
+// the attribute instead of setting it, as SQS does.
+bool is_removed_when_empty(std::string_view name);
+
 // Every attribute, then the documented combination: FifoThroughputLimit perMessageGroupId
 // needs DeduplicationScope messageGroup when both are given.
 Status validate_queue_attributes(const StringMap& attributes, bool fifo);

@@ -333,8 +333,9 @@ Result<std::string> remove_permission(const std::string& policy_text, const std:
     }
   }
   if (statements.size() == before) return missing();
-  // The document stays, with no statements: an empty Policy is not valid JSON.
-  return policy.dump();
+  // Without statements the Policy goes (an empty value removes it), as SQS leaves no policy
+  // behind once its last permission is removed.
+  return statements.empty() ? std::string() : policy.dump();
 }
 
 }  // namespace

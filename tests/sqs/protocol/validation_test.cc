@@ -359,6 +359,13 @@ TEST(SqsValidationTest, FlagsEnumsAndNames) {
   EXPECT_EQ(code_of(validate_queue_attribute("Policy", "{", false)),
             ErrorCode::kInvalidAttributeValue);
   EXPECT_TRUE(validate_queue_attribute("KmsMasterKeyId", "alias/aws/sqs", false).is_ok());
+  // An empty Policy or RedrivePolicy is a removal, not a bad document.
+  EXPECT_TRUE(validate_queue_attribute("Policy", "", false).is_ok());
+  EXPECT_TRUE(validate_queue_attribute("RedrivePolicy", "", false).is_ok());
+  EXPECT_EQ(code_of(validate_queue_attribute("RedriveAllowPolicy", "", false)),
+            ErrorCode::kInvalidAttributeValue);
+  EXPECT_EQ(error_from_status(validate_queue_attribute("QueueArn", "arn", false)),
+            (SqsError{ErrorCode::kInvalidAttributeName, "Unknown Attribute QueueArn."}));
   EXPECT_EQ(code_of(validate_queue_attribute("QueueArn", "arn", false)),
             ErrorCode::kInvalidAttributeName);
   EXPECT_EQ(code_of(validate_queue_attribute("Colour", "blue", false)),
