@@ -1,6 +1,7 @@
 #include "sqs/server/sqs_service.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -187,16 +188,17 @@ StringMap filter_system_attributes(const StringMap& all, const SqsRequest& reque
   return chosen;
 }
 
-// MessageAttributeNames: "All" or ".*" for every attribute, "prefix.*" for those starting
-// with "prefix.", else exact names.
+// MessageAttributeNames: "All", ".*" or "*" for every attribute, "prefix.*" for those whose
+// names start with "prefix" (SQS returns both "Hello" and "Help.Me" for "Hel.*"), else exact
+// names.
 MessageAttributeMap filter_message_attributes(const MessageAttributeMap& all,
                                               const std::vector<std::string>& names) {
   MessageAttributeMap chosen;
   for (const auto& [name, value] : all) {
     for (const std::string& wanted : names) {
-      bool match = wanted == "All" || wanted == ".*" || wanted == name;
+      bool match = wanted == "All" || wanted == ".*" || wanted == "*" || wanted == name;
       if (!match && wanted.size() > 2 && wanted.ends_with(".*")) {
-        match = name.starts_with(std::string_view(wanted).substr(0, wanted.size() - 1));
+        match = name.starts_with(std::string_view(wanted).substr(0, wanted.size() - 2));
       }
       if (match) {
         chosen.emplace(name, value);
@@ -266,6 +268,41 @@ class Subscription {
   uint64_t id_;
 };
 
+// AddPermission's ActionName.N, as SQS checks them: at most 7 (OverLimit), none of the actions
+// only the queue's owner may call (the SQS Developer Guide's list), each an SQS action or "*".
+Status check_permission_actions(const std::vector<std::string>& actions) {
+  constexpr size_t kMaxActions = 7;
+  if (actions.size() > kMaxActions) {
+    return make_error(ErrorCode::kOverLimit, std::to_string(actions.size()) +
+                                                 " Actions were found, maximum allowed is 7.");
+  }
+  constexpr std::array<std::string_view, 12> kOwnerOnly = {"AddPermission",
+                                                           "CancelMessageMoveTask",
+                                                           "CreateQueue",
+                                                           "DeleteQueue",
+                                                           "ListMessageMoveTasks",
+                                                           "ListQueues",
+                                                           "ListQueueTags",
+                                                           "RemovePermission",
+                                                           "SetQueueAttributes",
+                                                           "StartMessageMoveTask",
+                                                           "TagQueue",
+                                                           "UntagQueue"};
+  for (const std::string& action : actions) {
+    const std::string prefix = "Value SQS:" + action + " for parameter ActionName is invalid. ";
+    if (std::find(kOwnerOnly.begin(), kOwnerOnly.end(), action) != kOwnerOnly.end()) {
+      return make_error(ErrorCode::kInvalidParameterValue,
+                        prefix + "Reason: Only the queue owner is allowed to invoke this action.");
+    }
+    if (action != "*" && protocol::find_action_schema(action) == nullptr) {
+      return make_error(
+          ErrorCode::kInvalidParameterValue,
+          prefix + "Reason: Please refer to the appropriate WSDL for a list of valid actions.");
+    }
+  }
+  return Status::ok();
+}
+
 // AddPermission and RemovePermission only edit the queue's Policy document (no IAM here):
 // one statement per label, as SQS writes them.
 Result<std::string> add_permission(const std::string& policy_text, const queues::Queue& queue,
@@ -298,9 +335,9 @@ Result<std::string> add_permission(const std::string& policy_text, const queues:
     principals.push_back("arn:aws:iam::" + account + ":root");
   }
   nlohmann::json actions = nlohmann::json::array();
-  for (const std::string& action : request.string_list("Actions")) {
-    actions.push_back("SQS:" + action);
-  }
+  const auto& action_names = request.string_list("Actions");
+  SLUICE_RETURN_IF_ERROR(check_permission_actions(action_names));
+  for (const std::string& action : action_names) actions.push_back("SQS:" + action);
   if (principals.empty() || actions.empty()) {
     return make_error(ErrorCode::kMissingParameter, "AWSAccountIds and Actions are required");
   }
@@ -497,7 +534,12 @@ asio::awaitable<Result<Value>> SqsService::execute(const SqsRequest& request,
   } else if (action == "UntagQueue") {
     work = [&]() -> Result<Value> {
       SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
-      SLUICE_RETURN_IF_ERROR(queue->untag(request.string_list("TagKeys")));
+      const auto& keys = request.string_list("TagKeys");
+      if (keys.empty()) {
+        return make_error(ErrorCode::kInvalidParameterValue,
+                          "Tag keys must be between 1 and 128 characters in length.");
+      }
+      SLUICE_RETURN_IF_ERROR(queue->untag(keys));
       return Value::structure();
     };
   } else if (action == "ListQueueTags") {
