@@ -22,6 +22,10 @@ using sqs::protocol::ErrorCode;
 using sqs::protocol::make_error;
 
 constexpr int64_t kMaxBatchPayload = static_cast<int64_t>(sqs::protocol::kMaxMessageSizeLimit);
+// SQS's words (no final period) for a FIFO send without a deduplication id.
+constexpr std::string_view kNoDeduplicationId =
+    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+    "provided explicitly";
 // delete_records persists the new log start with an fsync: batch the releases.
 constexpr int64_t kReclaimStep = 1024;
 
@@ -276,13 +280,16 @@ Result<StoredMessage> Queue::prepare(const SendRequest& request, const QueueAttr
   }
   StoredMessage message;
   if (fifo_) {
-    if (request.delay_seconds) {
+    // SDKs and frameworks send DelaySeconds=0 with every message; SQS accepts that on FIFO
+    // queues (the queue's own DelaySeconds still applies) and refuses any other value.
+    if (request.delay_seconds && *request.delay_seconds != 0) {
       return make_error(ErrorCode::kInvalidParameterValue,
-                        "DelaySeconds is not allowed per message on FIFO queues");
+                        "Value " + std::to_string(*request.delay_seconds) +
+                            " for parameter DelaySeconds is invalid. Reason: The request include "
+                            "parameter that is not valid for this queue type.");
     }
     if (!request.group_id) {
-      return make_error(ErrorCode::kMissingParameter,
-                        "the request must contain the parameter MessageGroupId");
+      return sqs::protocol::missing_parameter("MessageGroupId");
     }
     if (request.dedup_id) {
       SLUICE_RETURN_IF_ERROR(validate_fifo_id("MessageDeduplicationId", *request.dedup_id));
@@ -290,9 +297,7 @@ Result<StoredMessage> Queue::prepare(const SendRequest& request, const QueueAttr
     } else if (attributes.content_based_deduplication()) {
       message.dedup_id = sha256_hex(request.body);
     } else {
-      return make_error(ErrorCode::kInvalidParameterValue,
-                        "the queue should either have ContentBasedDeduplication enabled or "
-                        "MessageDeduplicationId provided explicitly");
+      return make_error(ErrorCode::kInvalidParameterValue, std::string(kNoDeduplicationId));
     }
   } else if (request.dedup_id) {
     return make_error(ErrorCode::kInvalidParameterValue,
@@ -303,7 +308,8 @@ Result<StoredMessage> Queue::prepare(const SendRequest& request, const QueueAttr
     SLUICE_RETURN_IF_ERROR(validate_fifo_id("MessageGroupId", *request.group_id));
     message.group_id = *request.group_id;
   }
-  const int64_t delay = request.delay_seconds.value_or(attributes.delay_seconds());
+  const int64_t delay = fifo_ ? attributes.delay_seconds()
+                              : request.delay_seconds.value_or(attributes.delay_seconds());
   SLUICE_RETURN_IF_ERROR(
       protocol::validate_range("DelaySeconds", delay, 0, attributes.max_delay_seconds()));
   message.message_id = new_message_id();
@@ -364,9 +370,26 @@ Status Queue::check_batch_size(const std::vector<SendRequest>& requests) {
   return Status::ok();
 }
 
+Status Queue::check_fifo_batch(const std::vector<SendRequest>& requests) const {
+  if (!fifo_) return Status::ok();
+  const bool content_based = attributes().content_based_deduplication();
+  for (const SendRequest& request : requests) {
+    if (!request.dedup_id && !content_based) {
+      return make_error(ErrorCode::kInvalidParameterValue, std::string(kNoDeduplicationId));
+    }
+    if (!request.group_id) {
+      // MissingParameter's words, but InvalidParameterValue in a batch: SQS answers so.
+      return make_error(ErrorCode::kInvalidParameterValue,
+                        "The request must contain the parameter MessageGroupId.");
+    }
+  }
+  return Status::ok();
+}
+
 Result<std::vector<Result<SendResult>>> Queue::send_batch(
     const std::vector<SendRequest>& requests) {
   SLUICE_RETURN_IF_ERROR(check_batch_size(requests));
+  SLUICE_RETURN_IF_ERROR(check_fifo_batch(requests));
   return send_messages(requests);
 }
 
@@ -730,10 +753,7 @@ Status Queue::delete_message(std::string_view receipt_handle) {
 Status Queue::delete_locked(std::string_view receipt_handle, int64_t now_ms,
                             std::vector<StateChange>* changes, bool* unblocked_group) {
   const auto handle = decode_receipt_handle(receipt_handle, metadata_.secret);
-  if (!handle) {
-    return make_error(ErrorCode::kReceiptHandleIsInvalid,
-                      "the input receipt handle is not a valid receipt handle");
-  }
+  if (!handle) return sqs::protocol::invalid_receipt_handle(receipt_handle);
   MessageEntry* entry = index_.find(handle->offset);
   if (entry == nullptr) return Status::ok();  // reclaimed: its delete is already durable
   if (entry->live()) {
@@ -813,10 +833,7 @@ void Queue::set_visibility_locked(int64_t offset, MessageEntry& entry, int64_t v
 Status Queue::change_visibility(std::string_view receipt_handle, int64_t timeout_s) {
   SLUICE_RETURN_IF_ERROR(sqs::protocol::validate_range("VisibilityTimeout", timeout_s, 0, 43200));
   const auto handle = decode_receipt_handle(receipt_handle, metadata_.secret);
-  if (!handle) {
-    return make_error(ErrorCode::kReceiptHandleIsInvalid,
-                      "the input receipt handle is not a valid receipt handle");
-  }
+  if (!handle) return sqs::protocol::invalid_receipt_handle(receipt_handle);
   StateChange change;
   {
     std::lock_guard lock(mu_);
@@ -825,7 +842,9 @@ Status Queue::change_visibility(std::string_view receipt_handle, int64_t timeout
     if (entry == nullptr || !entry->in_flight(now)) {
       return make_error(ErrorCode::kMessageNotInflight, "the message is not in flight");
     }
-    if (entry->receipt_nonce != handle->nonce) {
+    // On a standard queue an older handle of the message changes its current receive, as
+    // SQS does (moto#4655, checked against AWS); a FIFO queue wants the latest one.
+    if (fifo_ && entry->receipt_nonce != handle->nonce) {
       return make_error(ErrorCode::kReceiptHandleIsInvalid, "the receipt handle has expired");
     }
     set_visibility_locked(handle->offset, *entry, now + timeout_s * 1000);
@@ -923,6 +942,8 @@ StringMap Queue::get_attributes(const std::vector<std::string>& names) {
   {
     std::lock_guard lock(mu_);
     all = metadata_.attributes.all();
+    if (auto policy = metadata_.attributes.redrive_policy())
+      all["RedrivePolicy"] = policy->to_json();
     all["CreatedTimestamp"] = std::to_string(metadata_.created_s);
     all["LastModifiedTimestamp"] = std::to_string(metadata_.last_modified_s);
   }
@@ -944,8 +965,14 @@ Status Queue::save_metadata_locked() {
 }
 
 Status Queue::set_attributes(const StringMap& values) {
+  // SQS's answers: a standard queue has no such attribute, and a FIFO queue stays one.
+  if (values.count("FifoQueue") != 0 && !fifo_) {
+    return make_error(ErrorCode::kInvalidAttributeName, "Unknown Attribute FifoQueue.");
+  }
   if (values.count("FifoQueue") != 0) {
-    return make_error(ErrorCode::kInvalidAttributeName, "FifoQueue can only be set at creation");
+    return make_error(ErrorCode::kInvalidAttributeValue,
+                      "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is "
+                      "not supported.");
   }
   SLUICE_RETURN_IF_ERROR(sqs::protocol::validate_queue_attributes(values, fifo_));
   std::lock_guard lock(mu_);

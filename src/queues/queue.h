@@ -38,11 +38,15 @@
 //   - DeleteMessage with an older receipt handle of a standard queue deletes the message even
 //     if someone received it again since (SQS: "may delete"); on FIFO queues a handle whose
 //     receive is no longer the latest, or whose visibility expired, is ReceiptHandleIsInvalid.
-//   - ChangeMessageVisibility needs the latest handle (ReceiptHandleIsInvalid otherwise).
+//   - ChangeMessageVisibility with any handle of a standard queue's message changes its current
+//     receive while it is in flight (SQS accepts older handles); a FIFO queue wants the
+//     latest handle (ReceiptHandleIsInvalid otherwise).
 //   - The 12-hour cap on total visibility since the receive is not enforced, only 0-43200 s
 //     per call.
 //   - Retention (MessageRetentionPeriod) is applied lazily: an expired message is dropped when
 //     a receive or the space reclaim meets it, and is not counted by counts().
+//   - On FIFO queues a message's DelaySeconds=0 is accepted (and the queue's DelaySeconds
+//     applies); any other value is InvalidParameterValue.
 //   - Beyond SQS: the queue attribute SluiceMaxDelaySeconds (900-1209600) raises the limit
 //     on a message's DelaySeconds from 900 to min(SluiceMaxDelaySeconds,
 //     MessageRetentionPeriod). A delayed message sits in the ready heap like any other, so
@@ -182,10 +186,15 @@ class Queue {
   Result<SendResult> send(const SendRequest& request);
   // Up to 10 messages, appended in one durable write: one result per request, in order, each
   // a SendResult or that entry's error. BatchRequestTooLong (for the whole call) when the
-  // payloads together exceed 1 MiB.
+  // payloads together exceed 1 MiB; check_fifo_batch's refusals also fail the whole call.
   Result<std::vector<Result<SendResult>>> send_batch(const std::vector<SendRequest>& requests);
   // BatchRequestTooLong when the payloads of `requests` together exceed 1 MiB.
   static Status check_batch_size(const std::vector<SendRequest>& requests);
+  // On a FIFO queue, a batch with an entry lacking MessageGroupId, or lacking
+  // MessageDeduplicationId without ContentBasedDeduplication, fails whole
+  // (InvalidParameterValue), as SQS answers SendMessageBatch; a single send gets
+  // MissingParameter or InvalidParameterValue for that message alone.
+  Status check_fifo_batch(const std::vector<SendRequest>& requests) const;
 
   // Up to max_messages visible messages, each now invisible for the visibility timeout and
   // with a fresh receipt handle. Messages whose receive count reached the RedrivePolicy's
@@ -224,7 +233,9 @@ class Queue {
   // GetQueueAttributes: "All" or names (validated by the front end); includes QueueArn,
   // timestamps and the Approximate* counters.
   StringMap get_attributes(const std::vector<std::string>& names);
-  // Validated values; FifoQueue cannot change (InvalidAttributeName).
+  // Validated values; FifoQueue cannot change (InvalidAttributeName on a standard queue,
+  // InvalidAttributeValue on a FIFO queue, as SQS answers). An empty Policy or RedrivePolicy
+  // removes it.
   Status set_attributes(const StringMap& values);
   StringMap tags() const;
   Status tag(const StringMap& tags);

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <utility>
 
+#include "sqs/protocol/validation.h"
+
 namespace sluice::queues {
 namespace {
 
@@ -32,7 +34,19 @@ constexpr std::array<Default, 9> kDefaults = {{
 }  // namespace
 
 void QueueAttributes::set(const StringMap& values) {
-  for (const auto& [name, value] : values) set_[name] = value;
+  for (const auto& [name, value] : values) {
+    if (value.empty() && sqs::protocol::is_removed_when_empty(name)) {
+      set_.erase(name);
+    } else {
+      set_[name] = value;
+    }
+  }
+}
+
+std::string RedrivePolicy::to_json() const {
+  const nlohmann::json json = {{"deadLetterTargetArn", dead_letter_target_arn},
+                               {"maxReceiveCount", max_receive_count}};
+  return json.dump();
 }
 
 std::string QueueAttributes::value(const std::string& name) const {

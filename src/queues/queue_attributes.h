@@ -16,15 +16,21 @@ using sqs::protocol::StringMap;
 struct RedrivePolicy {
   std::string dead_letter_target_arn;
   int64_t max_receive_count = 0;
+
+  // {"deadLetterTargetArn":"...","maxReceiveCount":5}: how GetQueueAttributes reports it,
+  // the count a number even when it was set as a string (CloudFormation sends "5").
+  std::string to_json() const;
 };
 
 class QueueAttributes {
  public:
   QueueAttributes() = default;
-  explicit QueueAttributes(StringMap set) : set_(std::move(set)) {}
+  // Empty Policy and RedrivePolicy values are dropped (validation.h: is_removed_when_empty).
+  explicit QueueAttributes(const StringMap& set) { this->set(set); }
 
   // The attributes explicitly set, as given (persisted in queue.json).
   const StringMap& set_values() const { return set_; }
+  // Sets each value; an empty Policy or RedrivePolicy removes that attribute.
   void set(const StringMap& values);
 
   bool fifo() const { return value("FifoQueue") == "true"; }

@@ -15,11 +15,6 @@ namespace {
 using sqs::protocol::ErrorCode;
 using sqs::protocol::make_error;
 
-Status no_such_queue(const std::string& name) {
-  return make_error(ErrorCode::kQueueDoesNotExist,
-                    "the specified queue " + name + " does not exist");
-}
-
 }  // namespace
 
 Result<std::unique_ptr<QueueManager>> QueueManager::open(const std::filesystem::path& dir,
@@ -168,7 +163,7 @@ Result<std::shared_ptr<Queue>> QueueManager::create_queue(const std::string& nam
 Result<std::shared_ptr<Queue>> QueueManager::get_queue(const std::string& name) const {
   std::lock_guard lock(mu_);
   auto it = queues_.find(name);
-  if (it == queues_.end()) return no_such_queue(name);
+  if (it == queues_.end()) return sqs::protocol::queue_does_not_exist();
   return it->second;
 }
 
@@ -177,7 +172,7 @@ Status QueueManager::delete_queue(const std::string& name) {
   {
     std::lock_guard lock(mu_);
     auto it = queues_.find(name);
-    if (it == queues_.end()) return no_such_queue(name);
+    if (it == queues_.end()) return sqs::protocol::queue_does_not_exist();
     queue = std::move(it->second);
     queues_.erase(it);
     deleted_at_ms_[name] = options_.clock();

@@ -80,13 +80,57 @@ TEST_F(FifoQueueTest, DeduplicationScopeMessageGroupKeepsGroupsApart) {
 }
 
 TEST_F(FifoQueueTest, FifoRulesForSends) {
+  using sqs::protocol::error_from_status;
+  using sqs::protocol::SqsError;
   auto queue = create("plain.fifo", {{"FifoQueue", "true"}});
   SendRequest no_group{"x", {}, {}, std::nullopt, std::nullopt, std::string("d")};
-  EXPECT_EQ(code(queue->send(no_group).status()), ErrorCode::kMissingParameter);
+  EXPECT_EQ(error_from_status(queue->send(no_group).status()),
+            (SqsError{ErrorCode::kMissingParameter,
+                      "The request must contain the parameter MessageGroupId."}));
   SendRequest no_dedup{"x", {}, {}, std::nullopt, std::string("g"), std::nullopt};
-  EXPECT_EQ(code(queue->send(no_dedup).status()), ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(error_from_status(queue->send(no_dedup).status()),
+            (SqsError{ErrorCode::kInvalidParameterValue,
+                      "The queue should either have ContentBasedDeduplication enabled or "
+                      "MessageDeduplicationId provided explicitly"}));
   SendRequest delayed{"x", {}, {}, 5, std::string("g"), std::string("d")};
-  EXPECT_EQ(code(queue->send(delayed).status()), ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(error_from_status(queue->send(delayed).status()),
+            (SqsError{ErrorCode::kInvalidParameterValue,
+                      "Value 5 for parameter DelaySeconds is invalid. Reason: The request include "
+                      "parameter that is not valid for this queue type."}));
+}
+
+// SDKs send DelaySeconds=0 with every message; the queue's own delay still applies.
+TEST_F(FifoQueueTest, DelaySecondsZeroIsAcceptedAndTheQueueDelayApplies) {
+  auto queue = create("delayed.fifo", {{"FifoQueue", "true"}, {"DelaySeconds", "10"}});
+  SendRequest zero{"x", {}, {}, 0, std::string("g"), std::string("d")};
+  ASSERT_TRUE(queue->send(zero).is_ok());
+  advance_s(9);
+  EXPECT_TRUE(receive(*queue).empty());
+  advance_s(1);
+  EXPECT_EQ(bodies(receive(*queue)), std::vector<std::string>{"x"});
+}
+
+// A batch with one entry lacking a group or a deduplication id fails whole, as SQS answers.
+TEST_F(FifoQueueTest, BatchWithoutGroupOrDeduplicationIdFailsWhole) {
+  using sqs::protocol::error_from_status;
+  using sqs::protocol::SqsError;
+  auto queue = create("batch.fifo", {{"FifoQueue", "true"}});
+  const SendRequest good{"a", {}, {}, std::nullopt, std::string("g"), std::string("d1")};
+  const SendRequest no_group{"b", {}, {}, std::nullopt, std::nullopt, std::string("d2")};
+  const SendRequest no_dedup{"c", {}, {}, std::nullopt, std::string("g"), std::nullopt};
+  EXPECT_EQ(error_from_status(queue->send_batch({good, no_group}).status()),
+            (SqsError{ErrorCode::kInvalidParameterValue,
+                      "The request must contain the parameter MessageGroupId."}));
+  EXPECT_EQ(error_from_status(queue->send_batch({good, no_dedup}).status()),
+            (SqsError{ErrorCode::kInvalidParameterValue,
+                      "The queue should either have ContentBasedDeduplication enabled or "
+                      "MessageDeduplicationId provided explicitly"}));
+  EXPECT_TRUE(receive(*queue).empty());
+  // Content-based deduplication supplies the missing ids.
+  ASSERT_TRUE(queue->set_attributes({{"ContentBasedDeduplication", "true"}}).is_ok());
+  auto sent = queue->send_batch({good, no_dedup});
+  ASSERT_TRUE(sent.is_ok());
+  EXPECT_EQ(bodies(receive(*queue)), (std::vector<std::string>{"a", "c"}));
 }
 
 TEST_F(FifoQueueTest, StaleHandleIsRejected) {

@@ -41,9 +41,45 @@ TEST_F(QueueManagerTest, InvalidNamesAndAttributesAreRejected) {
               .status()),
       ErrorCode::kInvalidParameterValue);
   auto queue = create("jobs");
-  EXPECT_EQ(code(queue->set_attributes({{"FifoQueue", "true"}})), ErrorCode::kInvalidAttributeName);
+  EXPECT_EQ(
+      sqs::protocol::error_from_status(queue->set_attributes({{"FifoQueue", "true"}})),
+      (sqs::protocol::SqsError{ErrorCode::kInvalidAttributeName, "Unknown Attribute FifoQueue."}));
+  auto fifo = create("jobs.fifo", {{"FifoQueue", "true"}});
+  EXPECT_EQ(sqs::protocol::error_from_status(fifo->set_attributes({{"FifoQueue", "false"}})),
+            (sqs::protocol::SqsError{ErrorCode::kInvalidAttributeValue,
+                                     "Invalid value for the parameter FifoQueue. Reason: "
+                                     "Modifying queue type is not supported."}));
   EXPECT_EQ(code(queue->set_attributes({{"DelaySeconds", "901"}})),
             ErrorCode::kInvalidAttributeValue);
+}
+
+TEST_F(QueueManagerTest, MissingQueueNamesNoQueue) {
+  EXPECT_EQ(sqs::protocol::error_from_status(manager_->get_queue("gone").status()),
+            (sqs::protocol::SqsError{ErrorCode::kQueueDoesNotExist,
+                                     "The specified queue does not exist."}));
+  EXPECT_EQ(code(manager_->delete_queue("gone")), ErrorCode::kQueueDoesNotExist);
+}
+
+// An empty Policy or RedrivePolicy removes it; maxReceiveCount comes back as a number.
+TEST_F(QueueManagerTest, EmptyPolicyRemovesItAndRedrivePolicyReadsBackNormalized) {
+  create("dlq");
+  const std::string arn = manager_->arn("dlq");
+  auto queue = create(
+      "jobs",
+      {{"Policy", R"({"Version":"2012-10-17"})"},
+       {"RedrivePolicy", R"({"maxReceiveCount": "3", "deadLetterTargetArn": ")" + arn + R"("})"}});
+  EXPECT_EQ(queue->get_attributes({"RedrivePolicy"}).at("RedrivePolicy"),
+            R"({"deadLetterTargetArn":")" + arn + R"(","maxReceiveCount":3})");
+  ASSERT_TRUE(manager_->set_queue_attributes("jobs", {{"Policy", ""}}).is_ok());
+  EXPECT_EQ(queue->get_attributes({"All"}).count("Policy"), 0u);
+  ASSERT_TRUE(manager_->set_queue_attributes("jobs", {{"RedrivePolicy", ""}}).is_ok());
+  EXPECT_EQ(queue->get_attributes({"All"}).count("RedrivePolicy"), 0u);
+  EXPECT_FALSE(queue->attributes().redrive_policy().has_value());
+  auto reopened = restart_queue("jobs", /*crash=*/false);
+  EXPECT_EQ(reopened->get_attributes({"Policy", "RedrivePolicy"}), StringMap{});
+  // Created with an empty Policy: none at all.
+  auto other = create("other", {{"Policy", ""}});
+  EXPECT_EQ(other->get_attributes({"Policy"}), StringMap{});
 }
 
 TEST_F(QueueManagerTest, SetAttributesPersistAndUpdateLastModified) {

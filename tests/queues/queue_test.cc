@@ -65,9 +65,37 @@ TEST_F(QueueTest, StaleHandleStillDeletesOnAStandardQueue) {
   EXPECT_TRUE(receive(*queue).empty());
 }
 
+// SQS accepts any handle of a standard queue's message and changes its current receive.
+TEST_F(QueueTest, OlderHandleChangesTheVisibilityOfTheCurrentReceive) {
+  auto queue = create("jobs");
+  send(*queue, "work");
+  auto first = receive(*queue, 1, 0);
+  auto second = receive(*queue, 1, 30);
+  ASSERT_EQ(second.size(), 1u);
+  ASSERT_TRUE(queue->change_visibility(first[0].receipt_handle, 100).is_ok());
+  advance_s(99);
+  EXPECT_TRUE(receive(*queue).empty());
+  advance_s(1);
+  auto third = receive(*queue, 1, 30);
+  ASSERT_EQ(third.size(), 1u);
+  EXPECT_EQ(third[0].system_attributes.at("ApproximateReceiveCount"), "3");
+  // The change is recorded for the current receive: a restart keeps it.
+  ASSERT_TRUE(queue->change_visibility(first[0].receipt_handle, 200).is_ok());
+  queue = restart_queue("jobs", /*crash=*/true);
+  advance_s(199);
+  EXPECT_TRUE(receive(*queue).empty());
+  advance_s(1);
+  EXPECT_EQ(receive(*queue).size(), 1u);
+}
+
 TEST_F(QueueTest, ForgedHandleIsInvalid) {
   auto queue = create("jobs");
-  EXPECT_EQ(code(queue->delete_message("AAAA")), ErrorCode::kReceiptHandleIsInvalid);
+  EXPECT_EQ(sqs::protocol::error_from_status(queue->delete_message("AAAA")),
+            (sqs::protocol::SqsError{
+                ErrorCode::kReceiptHandleIsInvalid,
+                "The input receipt handle \"AAAA\" is not a valid receipt handle."}));
+  EXPECT_EQ(sqs::protocol::error_from_status(queue->change_visibility("AAAA", 5)).message,
+            "The input receipt handle \"AAAA\" is not a valid receipt handle.");
   auto other = create("other");
   send(*other, "x");
   auto received = receive(*other);

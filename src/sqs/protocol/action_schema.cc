@@ -92,7 +92,9 @@ constexpr std::array kStartMessageMoveTask = {string_member("SourceArn", true),
                                               int_member("MaxNumberOfMessagesPerSecond")};
 constexpr std::array kTagQueue = {kQueueUrl,
                                   MemberSchema{"Tags", "Tags", "Tag", K::kStringMap, true, "Key"}};
-constexpr std::array kUntagQueue = {kQueueUrl, list_member("TagKeys", "TagKey", true)};
+// TagKeys is required by the model, but no keys (botocore sends an empty list as "TagKey=")
+// is InvalidParameterValue, as SQS answers, not MissingParameter: the service checks it.
+constexpr std::array kUntagQueue = {kQueueUrl, list_member("TagKeys", "TagKey")};
 
 constexpr std::array<ActionSchema, 23> kActions = {{
     {"AddPermission", kAddPermission, false},

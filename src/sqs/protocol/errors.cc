@@ -11,6 +11,9 @@ namespace {
 constexpr std::string_view kShapeNamespace = "com.amazonaws.sqs#";
 // make_error's mark inside a Status message: "[sqs:<shape>] <message>".
 constexpr std::string_view kMarkPrefix = "[sqs:";
+constexpr std::string_view kNoQueueJson = "The specified queue does not exist.";
+constexpr std::string_view kNoQueueQuery =
+    "The specified queue does not exist for this wsdl version.";
 
 struct Entry {
   ErrorCode code;
@@ -164,6 +167,25 @@ Status make_error(ErrorCode code, std::string message) {
   }
 }
 
+Status queue_does_not_exist() {
+  return make_error(ErrorCode::kQueueDoesNotExist, std::string(kNoQueueJson));
+}
+
+Status invalid_receipt_handle(std::string_view handle) {
+  return make_error(
+      ErrorCode::kReceiptHandleIsInvalid,
+      "The input receipt handle \"" + std::string(handle) + "\" is not a valid receipt handle.");
+}
+
+std::string invalid_receipt_handle_in_batch(std::string_view handle) {
+  return "The receipt handle \"" + std::string(handle) + "\" is not valid for this queue.";
+}
+
+Status missing_parameter(std::string_view name) {
+  return make_error(ErrorCode::kMissingParameter,
+                    "The request must contain the parameter " + std::string(name) + ".");
+}
+
 SqsError error_from_status(const Status& status) {
   std::string_view message = status.message();
   if (message.starts_with(kMarkPrefix)) {
@@ -180,14 +202,17 @@ SqsError error_from_status(const Status& status) {
 
 HttpReply render_error(Protocol protocol, const SqsError& error, std::string_view request_id) {
   const ErrorInfo& info = error_info(error.code);
+  std::string_view message = error.message;
+  if (error.code == ErrorCode::kQueueDoesNotExist) {
+    message = protocol == Protocol::kJson ? kNoQueueJson : kNoQueueQuery;
+  }
   HttpReply reply;
   reply.status = info.http_status;
   reply.content_type = std::string(response_content_type(protocol));
   reply.headers.emplace_back("x-amzn-RequestId", std::string(request_id));
   if (protocol == Protocol::kJson) {
     reply.headers.emplace_back("x-amzn-query-error", query_error_header(error.code));
-    const nlohmann::json body = {{"__type", json_error_type(error.code)},
-                                 {"message", error.message}};
+    const nlohmann::json body = {{"__type", json_error_type(error.code)}, {"message", message}};
     reply.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return reply;
   }
@@ -197,7 +222,7 @@ HttpReply render_error(Protocol protocol, const SqsError& error, std::string_vie
   out += "\"><Error>";
   append_xml_element(out, "Type", info.sender_fault ? "Sender" : "Receiver");
   append_xml_element(out, "Code", info.query_code);
-  append_xml_element(out, "Message", error.message);
+  append_xml_element(out, "Message", message);
   out += "<Detail/></Error>";
   append_xml_element(out, "RequestId", request_id);
   out += "</ErrorResponse>";

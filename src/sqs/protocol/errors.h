@@ -78,6 +78,23 @@ struct SqsError {
   bool operator==(const SqsError&) const = default;
 };
 
+// QueueDoesNotExist, worded as SQS answers the JSON protocol ("The specified queue does not
+// exist."). render_error words it for the request's protocol whatever the message says: the
+// query protocol's text is "The specified queue does not exist for this wsdl version.", and
+// neither names the queue.
+Status queue_does_not_exist();
+
+// ReceiptHandleIsInvalid for a handle that no receive of this queue issued, worded as SQS
+// answers DeleteMessage and ChangeMessageVisibility:
+// The input receipt handle "<handle>" is not a valid receipt handle.
+Status invalid_receipt_handle(std::string_view handle);
+// The same refusal as SQS words it inside a batch's failed entry:
+// The receipt handle "<handle>" is not valid for this queue.
+std::string invalid_receipt_handle_in_batch(std::string_view handle);
+
+// MissingParameter as SQS words it: "The request must contain the parameter <name>."
+Status missing_parameter(std::string_view name);
+
 // A non-OK Status carrying `code`. The Status kind follows the code (kNotFound for a missing
 // queue, kInvalidArgument for bad input, ...) so generic code can still reason about it.
 Status make_error(ErrorCode code, std::string message);

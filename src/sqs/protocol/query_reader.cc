@@ -59,10 +59,6 @@ Result<int64_t> parse_int32(const std::string& name, const std::string& text) {
   return value;
 }
 
-Status missing(const std::string& name) {
-  return make_error(ErrorCode::kMissingParameter, "the request must contain the parameter " + name);
-}
-
 Result<std::vector<std::string>> read_list(const FormFields& fields, const std::string& base) {
   SLUICE_ASSIGN_OR_RETURN(const size_t count, count_items(fields, base + "."));
   std::vector<std::string> items;
@@ -84,9 +80,9 @@ Result<StringMap> read_map(const FormFields& fields, const std::string& base,
   for (size_t i = 1; i <= count; ++i) {
     const std::string item = base + "." + std::to_string(i) + ".";
     const std::string* key = find_field(fields, item + std::string(key_name));
-    if (key == nullptr) return missing(item + std::string(key_name));
+    if (key == nullptr) return missing_parameter(item + std::string(key_name));
     const std::string* value = find_field(fields, item + "Value");
-    if (value == nullptr) return missing(item + "Value");
+    if (value == nullptr) return missing_parameter(item + "Value");
     if (!map.emplace(*key, *value).second) {
       return make_error(ErrorCode::kInvalidParameterValue, base + " " + *key + " is repeated");
     }
@@ -101,7 +97,7 @@ Result<MessageAttributeMap> read_message_attributes(const FormFields& fields,
   for (size_t i = 1; i <= count; ++i) {
     const std::string item = base + "." + std::to_string(i) + ".";
     const std::string* name = find_field(fields, item + "Name");
-    if (name == nullptr) return missing(item + "Name");
+    if (name == nullptr) return missing_parameter(item + "Name");
     MessageAttributeValue value;
     if (const std::string* type = find_field(fields, item + "Value.DataType")) {
       value.data_type = *type;

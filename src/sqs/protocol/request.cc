@@ -43,8 +43,7 @@ Status check_required(const Params& params, std::span<const MemberSchema> member
     }
     if (!member.required || params.has(member.name)) continue;
     if (member.name == "QueueUrl" && queue_in_path) continue;
-    return make_error(ErrorCode::kMissingParameter,
-                      "the request must contain the parameter " + std::string(member.name));
+    return missing_parameter(member.name);
   }
   return Status::ok();
 }

@@ -103,22 +103,25 @@ Status invalid(std::string message) {
   return make_error(ErrorCode::kInvalidParameterValue, std::move(message));
 }
 
+// SQS's own wordings (as AWS answers them; the character rule's "upper and lower score" is
+// AWS's text, kept because clients and tests match on it).
 Status validate_attribute_name(const std::string& name) {
-  if (name.empty() || name.size() > kMaxMessageAttributeNameLength) {
-    return invalid("message attribute name must be 1 to 256 characters: " + name);
+  if (name.empty()) return invalid("The request must contain non-empty message attribute name.");
+  if (name.size() > kMaxMessageAttributeNameLength) {
+    return invalid("Message (user) attribute names must be shorter than 256 Bytes");
   }
   const bool chars_ok =
       std::all_of(name.begin(), name.end(), [](char c) { return is_name_char(c) || c == '.'; });
-  if (!chars_ok) {
-    return invalid("message attribute name " + name +
-                   " may only contain alphanumerics, hyphens, underscores and periods");
+  if (!chars_ok || name.find("..") != std::string::npos) {
+    return invalid(
+        "Message (user) attributes name can only contain upper and lower score characters, "
+        "digits, periods, hyphens and underscores.");
   }
-  if (starts_with_ignoring_case(name, "AWS.") || starts_with_ignoring_case(name, "Amazon.")) {
-    return invalid("message attribute name " + name + " must not start with AWS. or Amazon.");
-  }
-  if (name.front() == '.' || name.back() == '.' || name.find("..") != std::string::npos) {
-    return invalid("message attribute name " + name +
-                   " must not start or end with a period or contain two in a row");
+  if (starts_with_ignoring_case(name, "AWS.") || starts_with_ignoring_case(name, "Amazon.") ||
+      name.front() == '.' || name.back() == '.') {
+    return invalid(
+        "You can't use message attribute names beginning with 'AWS.' or 'Amazon.'. These strings "
+        "are reserved for internal use. Additionally, they cannot start or end with '.'.");
   }
   return Status::ok();
 }
@@ -139,22 +142,29 @@ bool is_valid_data_type(std::string_view type) {
 
 Status validate_attribute_value(const std::string& name, const MessageAttributeValue& value) {
   if (!is_valid_data_type(value.data_type)) {
-    return invalid("message attribute " + name + " has an invalid DataType: " + value.data_type);
+    return invalid("The type of message (user) attribute '" + name +
+                   "' is invalid. You must use only the following supported type prefixes: "
+                   "Binary, Number, String.");
   }
   if (value.is_binary()) {
     if (!value.binary_value || value.string_value) {
-      return invalid("message attribute " + name + " of type Binary must carry a BinaryValue");
+      return invalid("Message (user) attribute '" + name +
+                     "' must contain a non-empty value of type 'Binary'.");
     }
     return Status::ok();
   }
+  const std::string base_type = value.data_type.starts_with("Number") ? "Number" : "String";
   if (!value.string_value || value.binary_value || value.string_value->empty()) {
-    return invalid("message attribute " + name + " must carry a non-empty StringValue");
+    return invalid("Message (user) attribute '" + name +
+                   "' must contain a non-empty value of type '" + base_type + "'.");
   }
   if (!is_allowed_message_text(*value.string_value)) {
-    return invalid("message attribute " + name + " contains characters SQS does not allow");
+    return invalid(
+        "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to "
+        "#xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF");
   }
-  if (value.data_type.starts_with("Number") && !is_number_text(*value.string_value)) {
-    return invalid("message attribute " + name + " of type Number is not a number");
+  if (base_type == "Number" && !is_number_text(*value.string_value)) {
+    return invalid("Can't cast the value of message (user) attribute '" + name + "' to a number.");
   }
   return Status::ok();
 }
@@ -306,21 +316,25 @@ Status check_rule(const QueueAttributeRule& rule, std::string_view value) {
 
 Status unknown_attribute(std::string_view name) {
   return make_error(ErrorCode::kInvalidAttributeName,
-                    "unknown or read-only attribute " + std::string(name));
+                    "Unknown Attribute " + std::string(name) + ".");
 }
 
 }  // namespace
 
 Status validate_queue_name(std::string_view name, bool fifo) {
-  const std::string_view base =
-      fifo && name.ends_with(kFifoSuffix) ? name.substr(0, name.size() - kFifoSuffix.size()) : name;
-  if (fifo && base.size() == name.size()) {
-    return invalid("the name of a FIFO queue must end with the .fifo suffix");
+  if (fifo) {
+    const std::string_view base = name.substr(0, name.size() - kFifoSuffix.size());
+    if (!name.ends_with(kFifoSuffix) || base.empty() || name.size() > kMaxQueueNameLength ||
+        !all_name_chars(base)) {
+      return invalid(
+          "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+          "underscores, must end with .fifo suffix and be 1 to 80 in length.");
+    }
+    return Status::ok();
   }
-  if (base.empty() || name.size() > kMaxQueueNameLength || !all_name_chars(base)) {
+  if (name.empty() || name.size() > kMaxQueueNameLength || !all_name_chars(name)) {
     return invalid(
-        "queue names are 1 to 80 characters of alphanumerics, hyphens and underscores, "
-        "plus .fifo for FIFO queues");
+        "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
   }
   return Status::ok();
 }
@@ -335,8 +349,7 @@ bool is_allowed_message_text(std::string_view text) {
 
 Status validate_message_body(std::string_view body) {
   if (body.empty()) {
-    return make_error(ErrorCode::kMissingParameter,
-                      "the request must contain the parameter MessageBody");
+    return missing_parameter("MessageBody");
   }
   if (!is_allowed_message_text(body)) {
     return make_error(ErrorCode::kInvalidMessageContents,
@@ -357,8 +370,8 @@ size_t message_size(std::string_view body, const MessageAttributeMap& attributes
 
 Status validate_message_attributes(const MessageAttributeMap& attributes) {
   if (attributes.size() > kMaxMessageAttributes) {
-    return invalid("number of message attributes [" + std::to_string(attributes.size()) +
-                   "] exceeds the allowed maximum [10]");
+    return invalid("Number of message attributes [" + std::to_string(attributes.size()) +
+                   "] exceeds the allowed maximum [10].");
   }
   for (const auto& [name, value] : attributes) {
     SLUICE_RETURN_IF_ERROR(validate_attribute_name(name));
@@ -379,27 +392,27 @@ Status validate_message_system_attributes(const MessageAttributeMap& attributes)
   return Status::ok();
 }
 
-Status validate_batch_entries(std::span<const Params> entries) {
+Status validate_batch_entries(std::span<const Params> entries, std::string_view entry_name) {
   if (entries.empty()) {
-    return make_error(ErrorCode::kEmptyBatchRequest,
-                      "there should be at least one entry in the request");
+    return make_error(
+        ErrorCode::kEmptyBatchRequest,
+        "There should be at least one " + std::string(entry_name) + " in the request.");
   }
   if (entries.size() > kMaxBatchEntries) {
-    return make_error(
-        ErrorCode::kTooManyEntriesInBatchRequest,
-        "maximum number of entries per request are 10, got " + std::to_string(entries.size()));
+    return make_error(ErrorCode::kTooManyEntriesInBatchRequest,
+                      "Maximum number of entries per request are 10. You have sent " +
+                          std::to_string(entries.size()) + ".");
   }
   std::set<std::string> ids;
   for (const Params& entry : entries) {
     const std::string id = entry.string_param("Id").value_or("");
     if (id.empty() || id.size() > kMaxBatchEntryIdLength || !all_name_chars(id)) {
       return make_error(ErrorCode::kInvalidBatchEntryId,
-                        "a batch entry id can only contain alphanumerics, hyphens and "
-                        "underscores, 1 to 80 characters: " +
-                            id);
+                        "A batch entry id can only contain alphanumeric characters, hyphens and "
+                        "underscores. It can be at most 80 letters long.");
     }
     if (!ids.insert(id).second) {
-      return make_error(ErrorCode::kBatchEntryIdsNotDistinct, "id " + id + " repeated");
+      return make_error(ErrorCode::kBatchEntryIdsNotDistinct, "Id " + id + " repeated.");
     }
   }
   return Status::ok();
@@ -442,10 +455,15 @@ Status validate_delay_seconds(const Params& request_or_entry) {
   return Status::ok();
 }
 
+bool is_removed_when_empty(std::string_view name) {
+  return name == "Policy" || name == "RedrivePolicy";
+}
+
 Status validate_queue_attribute(std::string_view name, std::string_view value, bool fifo) {
   for (const QueueAttributeRule& rule : kSettableAttributes) {
     if (rule.name != name) continue;
     if (rule.fifo_only && !fifo) return unknown_attribute(name);
+    if (value.empty() && is_removed_when_empty(name)) return Status::ok();
     return check_rule(rule, value);
   }
   return unknown_attribute(name);

@@ -23,7 +23,8 @@ inline constexpr size_t kMaxMessageAttributeTypeLength = 256;
 inline constexpr size_t kMaxMessageSizeLimit = 1048576;  // MaximumMessageSize and batch payload
 
 // 1-80 characters of [A-Za-z0-9_-]; a FIFO queue's name ends in ".fifo" (counted in the 80)
-// and a standard queue's cannot. InvalidParameterValue otherwise.
+// and a standard queue's cannot. InvalidParameterValue otherwise, worded as SQS words it (one
+// text for standard queues, another for FIFO queues).
 Status validate_queue_name(std::string_view name, bool fifo);
 
 // Valid UTF-8 of the characters #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF.
@@ -48,8 +49,10 @@ Status validate_message_attributes(const MessageAttributeMap& attributes);
 Status validate_message_system_attributes(const MessageAttributeMap& attributes);
 
 // 1-10 entries (EmptyBatchRequest, TooManyEntriesInBatchRequest), each Id 1-80 characters of
-// [A-Za-z0-9_-] (InvalidBatchEntryId), all distinct (BatchEntryIdsNotDistinct).
-Status validate_batch_entries(std::span<const Params> entries);
+// [A-Za-z0-9_-] (InvalidBatchEntryId), all distinct (BatchEntryIdsNotDistinct). `entry_name`
+// is the model's entry shape ("SendMessageBatchRequestEntry"), which SQS names in the
+// EmptyBatchRequest text.
+Status validate_batch_entries(std::span<const Params> entries, std::string_view entry_name);
 
 // `value` of parameter `name` within [min, max]: InvalidParameterValue otherwise.
 Status validate_range(std::string_view name, int64_t value, int64_t min, int64_t max);
@@ -70,6 +73,10 @@ Status validate_delay_seconds(const Params& request_or_entry);
 // for a value outside the attribute's range or format (RedrivePolicy and RedriveAllowPolicy
 // are JSON documents).
 Status validate_queue_attribute(std::string_view name, std::string_view value, bool fifo);
+
+// Policy and RedrivePolicy: SetQueueAttributes (or CreateQueue) with an empty value removes
+// the attribute instead of setting it, as SQS does.
+bool is_removed_when_empty(std::string_view name);
 
 // Every attribute, then the documented combination: FifoThroughputLimit perMessageGroupId
 // needs DeduplicationScope messageGroup when both are given.

@@ -8,6 +8,7 @@
 #include "net/http/http_connection.h"
 #include "queues/stored_message.h"
 #include "sqs/protocol/errors.h"
+#include "sqs/protocol/validation.h"
 
 namespace sluice::sqs::server {
 
@@ -42,19 +43,20 @@ class SqsHttpHandler final : public net::http::Handler {
     co_return to_reply(std::move(reply));
   }
 
-  // In the request's protocol, told from its header.
+  // In the request's protocol, told from its header. A body this large holds a message over
+  // the largest MaximumMessageSize, so the answer is the error SQS gives such a message (the
+  // queue, named in the unread body, is unknown: its limit is taken as the largest).
   net::http::Reply too_large(const net::http::RequestHeader& header) const override {
     const protocol::HttpRequestView view{.target = to_std(header.target()),
                                          .amz_target = to_std(header["X-Amz-Target"]),
                                          .body = {}};
-    const int64_t limit = options_.max_request_bytes;
     protocol::HttpReply reply = protocol::render_error(
         protocol::detect_protocol(view),
         protocol::SqsError{protocol::ErrorCode::kInvalidParameterValue,
-                           "The request is larger than the " + std::to_string(limit) +
-                               "-byte limit of this server."},
+                           "One or more parameters are invalid. Reason: Message must be shorter "
+                           "than " +
+                               std::to_string(protocol::kMaxMessageSizeLimit) + " bytes."},
         queues::new_message_id());
-    reply.status = 413;
     return to_reply(std::move(reply));
   }
 

@@ -4,7 +4,8 @@
 // connection on its own strand).
 //
 // Resource limits: the whole request is capped at max_request_bytes, checked from
-// Content-Length before the body is read (413 with an SQS error); a connection that sends
+// Content-Length before the body is read (SQS's message-size error, InvalidParameterValue,
+// then the connection closes); a connection that sends
 // nothing for idle_timeout (while waiting for a request, reading one, or writing a reply) is
 // closed, so slow or half-open clients do not hold a connection forever.
 #pragma once

@@ -1,6 +1,7 @@
 #include "sqs/server/sqs_service.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -74,18 +75,22 @@ std::string queue_name_from_url(std::string_view url) {
 Result<std::shared_ptr<queues::Queue>> find_queue(queues::QueueManager& manager,
                                                   const SqsRequest& request) {
   const auto url = request.queue_url();
-  if (!url) return make_error(ErrorCode::kMissingParameter, "QueueUrl is required");
+  if (!url) return protocol::missing_parameter("QueueUrl");
   const std::string name = queue_name_from_url(*url);
   if (name.empty()) {
-    return make_error(ErrorCode::kQueueDoesNotExist, "The specified queue does not exist.");
+    return protocol::queue_does_not_exist();
   }
   return manager.get_queue(name);
 }
 
 Status required(const Params& params, std::string_view name) {
   if (params.has(name)) return Status::ok();
-  return make_error(ErrorCode::kMissingParameter,
-                    "The request must contain the parameter " + std::string(name) + ".");
+  return protocol::missing_parameter(name);
+}
+
+// The model's name for one entry of a batch action: "SendMessageBatchRequestEntry".
+std::string batch_entry_name(std::string_view action) {
+  return std::string(action) + "RequestEntry";
 }
 
 // A failed batch entry: <BatchResultErrorEntry><Id/><SenderFault/><Code/><Message/>.
@@ -106,6 +111,25 @@ Value batch_result(Value successful, Value failed) {
   return result;
 }
 
+// An entry's refusal as SQS words it inside a DeleteMessageBatch or
+// ChangeMessageVisibilityBatch answer, where some errors read differently than alone.
+Status in_batch_form(Status status, const Params& entry, bool is_delete) {
+  if (status.is_ok()) return status;
+  const protocol::SqsError error = protocol::error_from_status(status);
+  const std::string handle = entry.string_param("ReceiptHandle").value_or("");
+  if (error.code == ErrorCode::kReceiptHandleIsInvalid &&
+      error == protocol::error_from_status(protocol::invalid_receipt_handle(handle))) {
+    return make_error(ErrorCode::kReceiptHandleIsInvalid,
+                      protocol::invalid_receipt_handle_in_batch(handle));
+  }
+  if (is_delete && error.code == ErrorCode::kInvalidParameterValue) {
+    // An expired FIFO handle: InvalidParameterValue to DeleteMessage, but SQS reports
+    // it as ReceiptHandleIsInvalid in a batch entry (seen in smaskalik/sqsmover#54).
+    return make_error(ErrorCode::kReceiptHandleIsInvalid, "The receipt handle has expired");
+  }
+  return status;
+}
+
 // The answer to DeleteMessageBatch or ChangeMessageVisibilityBatch from each entry's
 // outcome.
 Value batch_entries_result(const std::vector<Params>& entries, std::vector<Status> statuses,
@@ -114,13 +138,7 @@ Value batch_entries_result(const std::vector<Params>& entries, std::vector<Statu
   Value failed = Value::list();
   for (size_t i = 0; i < entries.size(); ++i) {
     const std::string id = *entries[i].string_param("Id");
-    Status status = std::move(statuses[i]);
-    if (is_delete && !status.is_ok() &&
-        protocol::error_from_status(status).code == ErrorCode::kInvalidParameterValue) {
-      // An expired FIFO handle: InvalidParameterValue to DeleteMessage, but SQS reports
-      // it as ReceiptHandleIsInvalid in a batch entry (seen in smaskalik/sqsmover#54).
-      status = make_error(ErrorCode::kReceiptHandleIsInvalid, "The receipt handle has expired");
-    }
+    const Status status = in_batch_form(std::move(statuses[i]), entries[i], is_delete);
     if (!status.is_ok()) {
       failed.push(failed_entry(id, status));
       continue;
@@ -170,16 +188,17 @@ StringMap filter_system_attributes(const StringMap& all, const SqsRequest& reque
   return chosen;
 }
 
-// MessageAttributeNames: "All" or ".*" for every attribute, "prefix.*" for those starting
-// with "prefix.", else exact names.
+// MessageAttributeNames: "All", ".*" or "*" for every attribute, "prefix.*" for those whose
+// names start with "prefix" (SQS returns both "Hello" and "Help.Me" for "Hel.*"), else exact
+// names.
 MessageAttributeMap filter_message_attributes(const MessageAttributeMap& all,
                                               const std::vector<std::string>& names) {
   MessageAttributeMap chosen;
   for (const auto& [name, value] : all) {
     for (const std::string& wanted : names) {
-      bool match = wanted == "All" || wanted == ".*" || wanted == name;
+      bool match = wanted == "All" || wanted == ".*" || wanted == "*" || wanted == name;
       if (!match && wanted.size() > 2 && wanted.ends_with(".*")) {
-        match = name.starts_with(std::string_view(wanted).substr(0, wanted.size() - 1));
+        match = name.starts_with(std::string_view(wanted).substr(0, wanted.size() - 2));
       }
       if (match) {
         chosen.emplace(name, value);
@@ -249,6 +268,41 @@ class Subscription {
   uint64_t id_;
 };
 
+// AddPermission's ActionName.N, as SQS checks them: at most 7 (OverLimit), none of the actions
+// only the queue's owner may call (the SQS Developer Guide's list), each an SQS action or "*".
+Status check_permission_actions(const std::vector<std::string>& actions) {
+  constexpr size_t kMaxActions = 7;
+  if (actions.size() > kMaxActions) {
+    return make_error(ErrorCode::kOverLimit, std::to_string(actions.size()) +
+                                                 " Actions were found, maximum allowed is 7.");
+  }
+  constexpr std::array<std::string_view, 12> kOwnerOnly = {"AddPermission",
+                                                           "CancelMessageMoveTask",
+                                                           "CreateQueue",
+                                                           "DeleteQueue",
+                                                           "ListMessageMoveTasks",
+                                                           "ListQueues",
+                                                           "ListQueueTags",
+                                                           "RemovePermission",
+                                                           "SetQueueAttributes",
+                                                           "StartMessageMoveTask",
+                                                           "TagQueue",
+                                                           "UntagQueue"};
+  for (const std::string& action : actions) {
+    const std::string prefix = "Value SQS:" + action + " for parameter ActionName is invalid. ";
+    if (std::find(kOwnerOnly.begin(), kOwnerOnly.end(), action) != kOwnerOnly.end()) {
+      return make_error(ErrorCode::kInvalidParameterValue,
+                        prefix + "Reason: Only the queue owner is allowed to invoke this action.");
+    }
+    if (action != "*" && protocol::find_action_schema(action) == nullptr) {
+      return make_error(
+          ErrorCode::kInvalidParameterValue,
+          prefix + "Reason: Please refer to the appropriate WSDL for a list of valid actions.");
+    }
+  }
+  return Status::ok();
+}
+
 // AddPermission and RemovePermission only edit the queue's Policy document (no IAM here):
 // one statement per label, as SQS writes them.
 Result<std::string> add_permission(const std::string& policy_text, const queues::Queue& queue,
@@ -281,9 +335,9 @@ Result<std::string> add_permission(const std::string& policy_text, const queues:
     principals.push_back("arn:aws:iam::" + account + ":root");
   }
   nlohmann::json actions = nlohmann::json::array();
-  for (const std::string& action : request.string_list("Actions")) {
-    actions.push_back("SQS:" + action);
-  }
+  const auto& action_names = request.string_list("Actions");
+  SLUICE_RETURN_IF_ERROR(check_permission_actions(action_names));
+  for (const std::string& action : action_names) actions.push_back("SQS:" + action);
   if (principals.empty() || actions.empty()) {
     return make_error(ErrorCode::kMissingParameter, "AWSAccountIds and Actions are required");
   }
@@ -316,8 +370,9 @@ Result<std::string> remove_permission(const std::string& policy_text, const std:
     }
   }
   if (statements.size() == before) return missing();
-  // The document stays, with no statements: an empty Policy is not valid JSON.
-  return policy.dump();
+  // Without statements the Policy goes (an empty value removes it), as SQS leaves no policy
+  // behind once its last permission is removed.
+  return statements.empty() ? std::string() : policy.dump();
 }
 
 }  // namespace
@@ -442,7 +497,7 @@ asio::awaitable<Result<Value>> SqsService::execute(const SqsRequest& request,
     work = [&]() -> Result<Value> {
       SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
       const auto& entries = request.entries();
-      SLUICE_RETURN_IF_ERROR(protocol::validate_batch_entries(entries));
+      SLUICE_RETURN_IF_ERROR(protocol::validate_batch_entries(entries, batch_entry_name(action)));
       std::vector<Status> statuses;
       for (const Params& entry : entries) {
         Status status = required(entry, "ReceiptHandle");
@@ -479,7 +534,12 @@ asio::awaitable<Result<Value>> SqsService::execute(const SqsRequest& request,
   } else if (action == "UntagQueue") {
     work = [&]() -> Result<Value> {
       SLUICE_ASSIGN_OR_RETURN(auto queue, find_queue(manager, request));
-      SLUICE_RETURN_IF_ERROR(queue->untag(request.string_list("TagKeys")));
+      const auto& keys = request.string_list("TagKeys");
+      if (keys.empty()) {
+        return make_error(ErrorCode::kInvalidParameterValue,
+                          "Tag keys must be between 1 and 128 characters in length.");
+      }
+      SLUICE_RETURN_IF_ERROR(queue->untag(keys));
       return Value::structure();
     };
   } else if (action == "ListQueueTags") {
@@ -578,9 +638,13 @@ asio::awaitable<Result<Value>> SqsService::send_messages(const SqsRequest& reque
   Value failed = Value::list();
   if (batch) {
     const auto& entries = request.entries();
-    if (Status status = protocol::validate_batch_entries(entries); !status.is_ok()) {
+    if (Status status = protocol::validate_batch_entries(entries, batch_entry_name(request.action));
+        !status.is_ok()) {
       co_return status;
     }
+    std::vector<queues::SendRequest> all;
+    for (const Params& entry : entries) all.push_back(to_send_request(entry));
+    if (Status status = queue->check_fifo_batch(all); !status.is_ok()) co_return status;
     for (size_t i = 0; i < entries.size(); ++i) {
       Status status = required(entries[i], "MessageBody");
       if (status.is_ok()) status = protocol::validate_delay_seconds(entries[i]);
@@ -588,7 +652,7 @@ asio::awaitable<Result<Value>> SqsService::send_messages(const SqsRequest& reque
         failed.push(failed_entry(*entries[i].string_param("Id"), status));
         continue;
       }
-      sends.push_back(to_send_request(entries[i]));
+      sends.push_back(std::move(all[i]));
       sent_index.push_back(i);
     }
     if (Status status = queues::Queue::check_batch_size(sends); !status.is_ok()) co_return status;
@@ -639,7 +703,8 @@ asio::awaitable<Result<Value>> SqsService::delete_messages(const SqsRequest& req
   std::vector<std::string> handles;
   if (batch) {
     const auto& entries = request.entries();
-    if (Status status = protocol::validate_batch_entries(entries); !status.is_ok()) {
+    if (Status status = protocol::validate_batch_entries(entries, batch_entry_name(request.action));
+        !status.is_ok()) {
       co_return status;
     }
     for (const Params& entry : entries) {

@@ -61,9 +61,7 @@ TEST(SqsErrorsTest, PlainStatusesMapByKind) {
 
 TEST(SqsErrorsTest, RendersQueryErrorAsXml) {
   const HttpReply reply = render_error(
-      Protocol::kQuery,
-      {ErrorCode::kQueueDoesNotExist, "The specified queue does not exist & <never> did."},
-      "req-1");
+      Protocol::kQuery, {ErrorCode::kQueueNameExists, "The queue exists & <always> did."}, "req-1");
   EXPECT_EQ(reply.status, 400);
   EXPECT_EQ(reply.content_type, "text/xml");
   EXPECT_EQ(reply.headers,
@@ -71,8 +69,8 @@ TEST(SqsErrorsTest, RendersQueryErrorAsXml) {
   EXPECT_EQ(reply.body,
             "<?xml version=\"1.0\"?><ErrorResponse "
             "xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\"><Error><Type>Sender</Type>"
-            "<Code>AWS.SimpleQueueService.NonExistentQueue</Code><Message>The specified queue "
-            "does not exist &amp; &lt;never&gt; did.</Message><Detail/></Error>"
+            "<Code>QueueAlreadyExists</Code><Message>The queue exists &amp; &lt;always&gt; "
+            "did.</Message><Detail/></Error>"
             "<RequestId>req-1</RequestId></ErrorResponse>");
 }
 
@@ -88,6 +86,33 @@ TEST(SqsErrorsTest, RendersJsonErrorWithQueryErrorHeader) {
                 {"x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender"}}));
   EXPECT_EQ(reply.body, R"({"__type":"com.amazonaws.sqs#QueueDoesNotExist",)"
                         R"("message":"The specified queue does not exist."})");
+}
+
+// AWS words a missing queue differently per protocol, and names no queue in either.
+TEST(SqsErrorsTest, MissingQueueIsWordedForTheRequestsProtocol) {
+  const SqsError error = error_from_status(queue_does_not_exist());
+  EXPECT_EQ(error,
+            (SqsError{ErrorCode::kQueueDoesNotExist, "The specified queue does not exist."}));
+  const HttpReply json =
+      render_error(Protocol::kJson, {ErrorCode::kQueueDoesNotExist, "queue q is gone"}, "r");
+  EXPECT_EQ(json.body, R"({"__type":"com.amazonaws.sqs#QueueDoesNotExist",)"
+                       R"("message":"The specified queue does not exist."})");
+  const HttpReply xml = render_error(Protocol::kQuery, error, "r");
+  EXPECT_NE(xml.body.find("<Message>The specified queue does not exist for this wsdl "
+                          "version.</Message>"),
+            std::string::npos)
+      << xml.body;
+}
+
+TEST(SqsErrorsTest, ReceiptHandleAndMissingParameterWordings) {
+  EXPECT_EQ(error_from_status(invalid_receipt_handle("abc")),
+            (SqsError{ErrorCode::kReceiptHandleIsInvalid,
+                      "The input receipt handle \"abc\" is not a valid receipt handle."}));
+  EXPECT_EQ(invalid_receipt_handle_in_batch("abc"),
+            "The receipt handle \"abc\" is not valid for this queue.");
+  EXPECT_EQ(error_from_status(missing_parameter("MessageGroupId")),
+            (SqsError{ErrorCode::kMissingParameter,
+                      "The request must contain the parameter MessageGroupId."}));
 }
 
 TEST(SqsErrorsTest, ReceiverFaultsAndInvalidUtf8InMessages) {

@@ -295,15 +295,15 @@ TEST(SqsRequestTest, UnknownOrMissingActionIsInvalidAction) {
 TEST(SqsRequestTest, MissingRequiredParameter) {
   EXPECT_EQ(query_error("/", "Action=SendMessage&QueueUrl=q"),
             (SqsError{ErrorCode::kMissingParameter,
-                      "the request must contain the parameter MessageBody"}));
+                      "The request must contain the parameter MessageBody."}));
   EXPECT_EQ(
       json_error("SendMessage", R"({"MessageBody":"x"})"),
-      (SqsError{ErrorCode::kMissingParameter, "the request must contain the parameter QueueUrl"}));
+      (SqsError{ErrorCode::kMissingParameter, "The request must contain the parameter QueueUrl."}));
   EXPECT_EQ(query_error("/",
                         "Action=DeleteMessageBatch&QueueUrl=q&"
                         "DeleteMessageBatchRequestEntry.1.Id=a"),
             (SqsError{ErrorCode::kMissingParameter,
-                      "the request must contain the parameter ReceiptHandle"}));
+                      "The request must contain the parameter ReceiptHandle."}));
 }
 
 TEST(SqsRequestTest, MalformedQueryStrings) {
@@ -356,7 +356,7 @@ TEST(SqsRequestTest, MalformedQueryValues) {
             (SqsError{ErrorCode::kInvalidParameterValue, "Attribute A is repeated"}));
   EXPECT_EQ(query_error("/", "Action=CreateQueue&QueueName=q&Attribute.1.Name=A"),
             (SqsError{ErrorCode::kMissingParameter,
-                      "the request must contain the parameter Attribute.1.Value"}));
+                      "The request must contain the parameter Attribute.1.Value."}));
   EXPECT_EQ(query_error("/",
                         "Action=SendMessage&QueueUrl=q&MessageBody=x&"
                         "MessageAttribute.1.Value.DataType=String")

@@ -34,6 +34,19 @@ TEST(SqsValidationTest, QueueNames) {
   EXPECT_EQ(code_of(validate_queue_name(std::string(76, 'q') + ".fifo", true)),
             ErrorCode::kInvalidParameterValue);
   EXPECT_EQ(code_of(validate_queue_name("a.b.fifo", true)), ErrorCode::kInvalidParameterValue);
+
+  // SQS's words, one text per queue type.
+  EXPECT_EQ(error_from_status(validate_queue_name("has space", false)),
+            (SqsError{ErrorCode::kInvalidParameterValue,
+                      "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 "
+                      "in length"}));
+  EXPECT_EQ(error_from_status(validate_queue_name("jobs.fifo", false)).message,
+            "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
+  EXPECT_EQ(error_from_status(validate_queue_name("jobs", true)),
+            (SqsError{ErrorCode::kInvalidParameterValue,
+                      "The name of a FIFO queue can only include alphanumeric characters, "
+                      "hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in "
+                      "length."}));
 }
 
 TEST(SqsValidationTest, MessageBodyCharacters) {
@@ -41,7 +54,9 @@ TEST(SqsValidationTest, MessageBodyCharacters) {
   EXPECT_TRUE(validate_message_body("\xC3\xA9 \xED\x9F\xBF \xEE\x80\x80 \xEF\xBF\xBD").is_ok());
   EXPECT_TRUE(validate_message_body("\xF0\x90\x80\x80 \xF4\x8F\xBF\xBF").is_ok());
 
-  EXPECT_EQ(code_of(validate_message_body("")), ErrorCode::kMissingParameter);
+  EXPECT_EQ(error_from_status(validate_message_body("")),
+            (SqsError{ErrorCode::kMissingParameter,
+                      "The request must contain the parameter MessageBody."}));
   EXPECT_EQ(code_of(validate_message_body(std::string("a\0b", 3))),
             ErrorCode::kInvalidMessageContents);
   EXPECT_EQ(code_of(validate_message_body("\x1f")), ErrorCode::kInvalidMessageContents);
@@ -82,7 +97,7 @@ TEST(SqsValidationTest, MessageAttributesRejected) {
   for (int i = 0; i < 11; ++i) eleven.emplace("a" + std::to_string(i), text("String", "v"));
   EXPECT_EQ(error_from_status(validate_message_attributes(eleven)),
             (SqsError{ErrorCode::kInvalidParameterValue,
-                      "number of message attributes [11] exceeds the allowed maximum [10]"}));
+                      "Number of message attributes [11] exceeds the allowed maximum [10]."}));
   const std::vector<std::string> bad_names = {
       "",    std::string(257, 'a'), "a b", "AWS.x", "aws.x", "Amazon.x", "amazon.x", ".a", "a.",
       "a..b"};
@@ -116,6 +131,33 @@ TEST(SqsValidationTest, MessageAttributesRejected) {
   }
 }
 
+// The texts SQS answers for bad message attribute names and data types.
+TEST(SqsValidationTest, MessageAttributeErrorsAreWordedAsSqs) {
+  const auto message_of = [](const std::string& name, const MessageAttributeValue& value) {
+    return error_from_status(validate_message_attributes({{name, value}})).message;
+  };
+  const std::string characters =
+      "Message (user) attributes name can only contain upper and lower score characters, "
+      "digits, periods, hyphens and underscores.";
+  EXPECT_EQ(message_of("a b", text("String", "v")), characters);
+  EXPECT_EQ(message_of("a..b", text("String", "v")), characters);
+  const std::string reserved =
+      "You can't use message attribute names beginning with 'AWS.' or 'Amazon.'. These strings "
+      "are reserved for internal use. Additionally, they cannot start or end with '.'.";
+  EXPECT_EQ(message_of("AWS.x", text("String", "v")), reserved);
+  EXPECT_EQ(message_of("amazon.x", text("String", "v")), reserved);
+  EXPECT_EQ(message_of(".a", text("String", "v")), reserved);
+  EXPECT_EQ(message_of(std::string(257, 'a'), text("String", "v")),
+            "Message (user) attribute names must be shorter than 256 Bytes");
+  EXPECT_EQ(message_of("colour", text("string", "v")),
+            "The type of message (user) attribute 'colour' is invalid. You must use only the "
+            "following supported type prefixes: Binary, Number, String.");
+  EXPECT_EQ(message_of("colour", text("String", "")),
+            "Message (user) attribute 'colour' must contain a non-empty value of type 'String'.");
+  EXPECT_EQ(message_of("n", text("Number", "12a")),
+            "Can't cast the value of message (user) attribute 'n' to a number.");
+}
+
 TEST(SqsValidationTest, SystemAttributes) {
   EXPECT_TRUE(
       validate_message_system_attributes({{"AWSTraceHeader", text("String", "Root=1")}}).is_ok());
@@ -131,25 +173,44 @@ std::vector<Params> entries_with_ids(const std::vector<std::string>& ids) {
   return entries;
 }
 
+Status check_send_batch(const std::vector<Params>& entries) {
+  return validate_batch_entries(entries, "SendMessageBatchRequestEntry");
+}
+
 TEST(SqsValidationTest, BatchEntries) {
-  EXPECT_TRUE(validate_batch_entries(entries_with_ids({"a", "B-1", std::string(80, '_')})).is_ok());
-  EXPECT_TRUE(validate_batch_entries(entries_with_ids(std::vector<std::string>(1, "x"))).is_ok());
+  EXPECT_TRUE(check_send_batch(entries_with_ids({"a", "B-1", std::string(80, '_')})).is_ok());
+  EXPECT_TRUE(check_send_batch(entries_with_ids(std::vector<std::string>(1, "x"))).is_ok());
   std::vector<std::string> ten;
   for (int i = 0; i < 10; ++i) ten.push_back("id" + std::to_string(i));
-  EXPECT_TRUE(validate_batch_entries(entries_with_ids(ten)).is_ok());
+  EXPECT_TRUE(check_send_batch(entries_with_ids(ten)).is_ok());
 
-  EXPECT_EQ(code_of(validate_batch_entries({})), ErrorCode::kEmptyBatchRequest);
+  EXPECT_EQ(code_of(check_send_batch({})), ErrorCode::kEmptyBatchRequest);
   ten.push_back("id10");
-  EXPECT_EQ(code_of(validate_batch_entries(entries_with_ids(ten))),
+  EXPECT_EQ(code_of(check_send_batch(entries_with_ids(ten))),
             ErrorCode::kTooManyEntriesInBatchRequest);
-  EXPECT_EQ(code_of(validate_batch_entries(entries_with_ids({"a", "a"}))),
+  EXPECT_EQ(code_of(check_send_batch(entries_with_ids({"a", "a"}))),
             ErrorCode::kBatchEntryIdsNotDistinct);
-  EXPECT_EQ(code_of(validate_batch_entries(entries_with_ids({"a.b"}))),
+  EXPECT_EQ(code_of(check_send_batch(entries_with_ids({"a.b"}))), ErrorCode::kInvalidBatchEntryId);
+  EXPECT_EQ(code_of(check_send_batch(entries_with_ids({std::string(81, 'a')}))),
             ErrorCode::kInvalidBatchEntryId);
-  EXPECT_EQ(code_of(validate_batch_entries(entries_with_ids({std::string(81, 'a')}))),
-            ErrorCode::kInvalidBatchEntryId);
-  EXPECT_EQ(code_of(validate_batch_entries(std::vector<Params>(1))),
-            ErrorCode::kInvalidBatchEntryId);
+  EXPECT_EQ(code_of(check_send_batch(std::vector<Params>(1))), ErrorCode::kInvalidBatchEntryId);
+}
+
+// SQS's words for each refusal, the empty batch naming the action's entry shape.
+TEST(SqsValidationTest, BatchEntryErrorsAreWordedAsSqs) {
+  EXPECT_EQ(error_from_status(validate_batch_entries({}, "DeleteMessageBatchRequestEntry")),
+            (SqsError{ErrorCode::kEmptyBatchRequest,
+                      "There should be at least one DeleteMessageBatchRequestEntry in the "
+                      "request."}));
+  std::vector<std::string> eleven;
+  for (int i = 0; i < 11; ++i) eleven.push_back("id" + std::to_string(i));
+  EXPECT_EQ(error_from_status(check_send_batch(entries_with_ids(eleven))).message,
+            "Maximum number of entries per request are 10. You have sent 11.");
+  EXPECT_EQ(error_from_status(check_send_batch(entries_with_ids({"a", "b", "a"}))).message,
+            "Id a repeated.");
+  EXPECT_EQ(error_from_status(check_send_batch(entries_with_ids({"bad id!"}))).message,
+            "A batch entry id can only contain alphanumeric characters, hyphens and "
+            "underscores. It can be at most 80 letters long.");
 }
 
 TEST(SqsValidationTest, ReceiveRequestAttemptIdIsPrintableAsciiUpTo128) {
@@ -298,6 +359,13 @@ TEST(SqsValidationTest, FlagsEnumsAndNames) {
   EXPECT_EQ(code_of(validate_queue_attribute("Policy", "{", false)),
             ErrorCode::kInvalidAttributeValue);
   EXPECT_TRUE(validate_queue_attribute("KmsMasterKeyId", "alias/aws/sqs", false).is_ok());
+  // An empty Policy or RedrivePolicy is a removal, not a bad document.
+  EXPECT_TRUE(validate_queue_attribute("Policy", "", false).is_ok());
+  EXPECT_TRUE(validate_queue_attribute("RedrivePolicy", "", false).is_ok());
+  EXPECT_EQ(code_of(validate_queue_attribute("RedriveAllowPolicy", "", false)),
+            ErrorCode::kInvalidAttributeValue);
+  EXPECT_EQ(error_from_status(validate_queue_attribute("QueueArn", "arn", false)),
+            (SqsError{ErrorCode::kInvalidAttributeName, "Unknown Attribute QueueArn."}));
   EXPECT_EQ(code_of(validate_queue_attribute("QueueArn", "arn", false)),
             ErrorCode::kInvalidAttributeName);
   EXPECT_EQ(code_of(validate_queue_attribute("Colour", "blue", false)),
@@ -320,7 +388,7 @@ TEST(SqsValidationTest, AttributeNamesToGet) {
                                         "VisibilityTimeout", "RedrivePolicy"})
                   .is_ok());
   EXPECT_EQ(error_from_status(validate_attribute_names({"All", "Colour"})),
-            (SqsError{ErrorCode::kInvalidAttributeName, "unknown or read-only attribute Colour"}));
+            (SqsError{ErrorCode::kInvalidAttributeName, "Unknown Attribute Colour."}));
 }
 
 }  // namespace

@@ -117,8 +117,12 @@ TEST_F(SqsListenerTest, OversizedRequestIsRefusedBeforeItsBody) {
       "Content-Length: 1000000\r\n\r\n";
   asio::write(socket, asio::buffer(header));
   const std::string reply = read_all(socket);
-  EXPECT_NE(reply.find("HTTP/1.1 413"), std::string::npos) << reply;
-  EXPECT_NE(reply.find("<ErrorResponse"), std::string::npos) << reply;
+  // SQS's answer to a message over the largest MaximumMessageSize.
+  EXPECT_NE(reply.find("HTTP/1.1 400"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("<Code>InvalidParameterValue</Code><Message>One or more parameters are "
+                       "invalid. Reason: Message must be shorter than 1048576 bytes.</Message>"),
+            std::string::npos)
+      << reply;
 }
 
 TEST_F(SqsListenerTest, SilentConnectionIsClosedAfterTheIdleTimeout) {
