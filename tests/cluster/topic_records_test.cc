@@ -6,8 +6,8 @@ namespace sluice::cluster {
 namespace {
 
 TEST(TopicRecords, TopicRecordRoundTrips) {
-  TopicRecord record{"orders", "AAAAAAAAAAAAAAAAAAAAAA", {{1, 2, 3}, {2, 3, 1}},
-                     {{"retention.ms", "1000"}}};
+  TopicRecord record{
+      "orders", "AAAAAAAAAAAAAAAAAAAAAA", {{1, 2, 3}, {2, 3, 1}}, {{"retention.ms", "1000"}}};
   auto decoded = decode_topic_record(encode_topic_record(record));
   ASSERT_TRUE(decoded.has_value());
   EXPECT_EQ(*decoded, record);
