@@ -66,10 +66,13 @@ class Partition {
  private:
   void wake_subscribers();
 
-  struct Role {
+  // Aligned to its size so that the atomic below is one lock-free word (clang otherwise
+  // calls libatomic for an 8-byte struct aligned to 4).
+  struct alignas(8) Role {
     bool leader = true;
     int32_t epoch = 0;
   };
+  static_assert(std::atomic<Role>::is_always_lock_free);
 
   const std::string topic_;
   const int32_t index_;
