@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from boto3_json import JsonSqs, json_python
+from boto3_json import json_client
 from sluice_broker import Broker
 
 MIB = 1024 * 1024
@@ -38,9 +38,7 @@ def sqs(request, broker):
         client.protocol = "query"
         yield client
         return
-    if json_python() is None:
-        pytest.skip("no python3 with a boto3 that speaks the JSON protocol (SLUICE_JSON_PYTHON)")
-    client = JsonSqs(broker.sqs_endpoint)
+    client = json_client(broker.sqs_endpoint)
     client.protocol = "json"
     yield client
     client.close()
@@ -417,11 +415,11 @@ def json_aws():
     return found if botocore >= (1, 34, 90) else None
 
 
-@pytest.mark.parametrize("protocol", ["query", "json"])
+# Debian's CLI speaks query; a JSON-speaking one exists only where a newer awscli is installed
+# (the development image). The JSON protocol's codes and texts are checked everywhere above.
+@pytest.mark.parametrize("protocol", ["query"] + (["json"] if json_aws() else []))
 def test_aws_cli_reports_the_same_words(broker, tmp_path, protocol):
     aws = DEBIAN_AWS if protocol == "query" else json_aws()
-    if aws is None:
-        pytest.skip("no AWS CLI that speaks the JSON protocol on PATH")
     env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x",
                AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="", HOME=str(tmp_path),
                AWS_CONFIG_FILE=str(tmp_path / "none"),
