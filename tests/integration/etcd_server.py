@@ -2,6 +2,7 @@
 ports in a temporary directory, killed and removed at the end."""
 import json
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -50,6 +51,12 @@ class EtcdServer:
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError(f"etcd did not answer within {timeout}s")
+
+    def pause(self):
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.process.send_signal(signal.SIGCONT)
 
     def close(self):
         if self.process and self.process.poll() is None:
