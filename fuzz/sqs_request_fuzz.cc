@@ -32,7 +32,7 @@ void exercise(const sluice::Result<protocol::SqsRequest>& request) {
   (void)protocol::validate_attribute_names(request->string_list("AttributeNames"));
   (void)protocol::validate_message_attributes(request->message_attributes());
   (void)protocol::validate_receive_message(*request);
-  (void)protocol::validate_batch_entries(request->entries());
+  (void)protocol::validate_batch_entries(request->entries(), "SendMessageBatchRequestEntry");
   (void)protocol::md5_of_message_attributes(request->message_attributes());
 
   protocol::Value result = protocol::Value::structure();
