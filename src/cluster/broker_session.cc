@@ -95,7 +95,8 @@ bool BrokerSession::ensure_lease() {
   }
   lease_ = granted->id;
   renewed_at_ = sent;
-  renew_due_ = sent + std::chrono::seconds(granted->ttl_seconds) / 3;
+  // In milliseconds: seconds(1) / 3 is 0 s, which renewed a 1 or 2 s lease in a busy loop.
+  renew_due_ = sent + std::chrono::milliseconds(granted->ttl_seconds * 1000) / 3;
   registered_ = false;
   return true;
 }
@@ -136,7 +137,7 @@ void BrokerSession::renew() {
   auto renewed = store_.keep_alive(lease_);
   if (renewed.is_ok()) {
     renewed_at_ = sent;  // etcd extended the lease at or after `sent`
-    renew_due_ = sent + std::chrono::seconds(*renewed) / 3;
+    renew_due_ = sent + std::chrono::milliseconds(*renewed * 1000) / 3;
     return;
   }
   if (renewed.code() == StoreErrc::kLeaseExpired) {

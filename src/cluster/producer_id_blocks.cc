@@ -10,7 +10,7 @@ Result<int64_t> reserve_producer_ids(MetadataStore& store, const ClusterKeys& ke
   for (int attempt = 0; attempt < 100; ++attempt) {
     auto current = store.get(key);
     if (!current.is_ok()) {
-      return Status::io_error("producer ids: " + current.status().message());
+      return Status::unavailable("producer ids: " + current.status().message());
     }
     int64_t start = 0;
     Revision revision = 0;
@@ -25,11 +25,11 @@ Result<int64_t> reserve_producer_ids(MetadataStore& store, const ClusterKeys& ke
     auto written = store.put_if(key, std::to_string(start + size), revision);
     if (written.is_ok()) return start;
     if (written.code() != StoreErrc::kConflict) {
-      return Status::io_error("producer ids: " + written.status().message());
+      return Status::unavailable("producer ids: " + written.status().message());
     }
     // Another broker took a block first: read again.
   }
-  return Status::io_error("producer ids: too many brokers reserving at once");
+  return Status::unavailable("producer ids: too many brokers reserving at once");
 }
 
 }  // namespace sluice::cluster

@@ -11,7 +11,7 @@
 
 namespace sluice::cluster {
 
-// Reserves `size` ids; returns the first. An unreachable store is kIoError (the caller
+// Reserves `size` ids; returns the first. An unreachable store is kUnavailable (the caller
 // answers a retriable error); a write whose outcome is unknown wastes a block, never
 // repeats one.
 Result<int64_t> reserve_producer_ids(MetadataStore& store, const ClusterKeys& keys, int64_t size);

@@ -35,6 +35,8 @@ std::string_view status_code_name(StatusCode code) {
       return "UnknownProducer";
     case StatusCode::kNotLeader:
       return "NotLeader";
+    case StatusCode::kUnavailable:
+      return "Unavailable";
   }
   return "Unknown";
 }

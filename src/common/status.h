@@ -30,7 +30,8 @@ enum class StatusCode {
   kProducerFenced,      // a batch from an older epoch of the producer id
   kUnknownProducer,     // a producer id the log has no state for, not starting at 0
   // Cluster mode:
-  kNotLeader,  // this broker does not lead the partition (now, or in the epoch asked for)
+  kNotLeader,    // this broker does not lead the partition (now, or in the epoch asked for)
+  kUnavailable,  // a service the call needs (the metadata store) cannot be reached now: retry
 };
 
 std::string_view status_code_name(StatusCode code);
@@ -65,6 +66,7 @@ class [[nodiscard]] Status {
     return {StatusCode::kUnknownProducer, std::move(msg)};
   }
   static Status not_leader(std::string msg) { return {StatusCode::kNotLeader, std::move(msg)}; }
+  static Status unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
   // An I/O error carrying strerror(err) after the context, e.g. "pwrite 0.log: No space left
   // on device"; kStorageFull for ENOSPC and EDQUOT, kIoError for any other errno.
   static Status from_errno(std::string_view context, int err);

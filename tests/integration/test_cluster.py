@@ -20,6 +20,7 @@ from etcd_server import EtcdServer
 from sluice_broker import Broker
 
 NOT_LEADER_OR_FOLLOWER = 6
+COORDINATOR_NOT_AVAILABLE = 15
 INVALID_REPLICATION_FACTOR = 38
 LIST_OFFSETS = 2
 INIT_PRODUCER_ID = 22
@@ -105,6 +106,13 @@ def list_offsets_error(bootstrap, topic, partition):
     topics = reply.array(lambda: (reply.string(), reply.array(
         lambda: (reply.int32(), reply.int16(), reply.take(">q"), reply.take(">q")))))
     return topics[0][1][0][1]
+
+
+def init_producer_id_error(bootstrap):
+    reply = kafka_wire.call(bootstrap, INIT_PRODUCER_ID, 0,
+                            kafka_wire.nullable_string(None) + struct.pack(">i", 60000))
+    reply.int32()
+    return reply.int16()
 
 
 def init_producer_id(bootstrap):
@@ -238,6 +246,9 @@ def test_leaders_keep_serving_while_etcd_is_unreachable_for_10_s(cluster):
             producer.poll(0.01)
         assert producer.flush(10) == 0
         acked_while_down = len(acked)
+        # A new producer cannot have an id now (its block would come from etcd): a retriable
+        # COORDINATOR_NOT_AVAILABLE, not a disk error.
+        assert init_producer_id_error(cluster.bootstrap(2)) == COORDINATOR_NOT_AVAILABLE
     finally:
         cluster.etcd.resume()
     # Every record sent while etcd was away was acknowledged then, by the leaders alone.

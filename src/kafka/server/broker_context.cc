@@ -36,6 +36,8 @@ ErrorCode error_code_for(const Status& status) {
       return ErrorCode::kUnknownProducerId;
     case StatusCode::kNotLeader:
       return ErrorCode::kNotLeaderOrFollower;
+    case StatusCode::kUnavailable:  // retriable: the metadata store is back soon
+      return ErrorCode::kRequestTimedOut;
   }
   return ErrorCode::kUnknownServerError;
 }

@@ -23,7 +23,10 @@ asio::awaitable<HandlerResult> handle_init_producer_id(BrokerContext& context, R
       response.producer_id = *id;
       response.producer_epoch = 0;
     } else {
-      response.error_code = static_cast<int16_t>(error_code_for(id.status()));
+      // No id block to be had (cluster mode, etcd unreachable): clients retry this one.
+      response.error_code = static_cast<int16_t>(id.status().code() == StatusCode::kUnavailable
+                                                     ? protocol::ErrorCode::kCoordinatorNotAvailable
+                                                     : error_code_for(id.status()));
     }
   }
   co_return std::optional<std::string>(encode_body(response, request.header.api_version));
