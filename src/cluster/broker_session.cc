@@ -142,6 +142,7 @@ void BrokerSession::renew() {
   }
   if (renewed.code() == StoreErrc::kLeaseExpired) {
     lose_lease("lease expired");
+    if (callbacks_.on_lease_expired) callbacks_.on_lease_expired();
     return;
   }
   // Unreachable: until a whole TTL has passed the lease may still hold, after it we cannot

@@ -45,6 +45,9 @@ struct BrokerSessionOptions {
 struct BrokerSessionCallbacks {
   std::function<void(Revision epoch)> on_elected;
   std::function<void()> on_deposed;
+  // etcd said the lease is gone (not merely unreachable): whatever this broker led may
+  // already have another leader, so it must stop acknowledging at once.
+  std::function<void()> on_lease_expired;
 };
 
 class BrokerSession {

@@ -31,6 +31,12 @@ class ClusterKeys {
   std::string partition(const std::string& topic, int32_t index) const {
     return partitions_prefix() + topic + "/" + std::to_string(index);
   }
+  // A partition leader's request to change its ISR (IsrChange), which the controller
+  // applies to the partition's state (or refuses) and then deletes: Kafka's AlterPartition.
+  std::string isr_changes_prefix() const { return root_ + "isr_changes/"; }
+  std::string isr_change(const std::string& topic, int32_t index) const {
+    return isr_changes_prefix() + topic + "/" + std::to_string(index);
+  }
 
  private:
   std::string root_;

@@ -128,11 +128,6 @@ PlacementStatus ClusterPlacement::place(
         }
       }
     }
-    if (static_cast<int32_t>(factor) > kMaxReplicationFactor) {
-      return {PlacementErrc::kInvalidReplicaAssignment,
-              "partitions have at most " + std::to_string(kMaxReplicationFactor) +
-                  " replica until replication is implemented"};
-    }
     *replicas = explicit_assignment;
     return PlacementStatus::ok();
   }
@@ -140,13 +135,7 @@ PlacementStatus ClusterPlacement::place(
   if (replication_factor == -1) {
     replication_factor = options_.default_replication_factor != -1
                              ? options_.default_replication_factor
-                             : std::min({3, live, kMaxReplicationFactor});
-  }
-  if (replication_factor > kMaxReplicationFactor) {
-    return {PlacementErrc::kInvalidReplicationFactor,
-            "replication factor " + std::to_string(replication_factor) + " is larger than " +
-                std::to_string(kMaxReplicationFactor) +
-                ", the most this build replicates (follower replication is not implemented yet)"};
+                             : std::max(1, std::min(3, live));
   }
   std::vector<AssignableBroker> brokers;
   for (const auto& [id, info] : snapshot.brokers) brokers.push_back({id, info.rack});

@@ -13,16 +13,11 @@ namespace sluice::cluster {
 
 struct ClusterPlacementOptions {
   int32_t default_partitions = 1;
-  // -1: min(3, live brokers), capped at kMaxReplicationFactor.
+  // -1: min(3, live brokers), as Kafka's default.replication.factor in cluster mode.
   int32_t default_replication_factor = -1;
   // How long CreateTopics and CreatePartitions wait for the controller to elect leaders.
   std::chrono::milliseconds leader_wait{10000};
 };
-
-// Followers do not fetch from leaders yet (issue 14's replication is the next step): until
-// they do, a partition has exactly one replica, and a larger factor is refused rather than
-// listed with replicas that would hold nothing.
-inline constexpr int32_t kMaxReplicationFactor = 1;
 
 class ClusterPlacement final : public Placement {
  public:

@@ -125,6 +125,7 @@ void ClusterView::apply(ClusterSnapshot& next, const WatchEvent& event) const {
   constexpr std::string_view kBrokers = "brokers/";
   constexpr std::string_view kTopics = "topics/";
   constexpr std::string_view kPartitions = "partitions/";
+  constexpr std::string_view kIsrChanges = "isr_changes/";
   if (key == "cluster_id") {
     next.cluster_id = put ? event.kv.value : std::string();
   } else if (key == "controller") {
@@ -146,13 +147,23 @@ void ClusterView::apply(ClusterSnapshot& next, const WatchEvent& event) const {
       view.record = std::move(*record);
       view.mod_revision = event.kv.mod_revision;
     }
-  } else if (starts_with(key, kPartitions)) {
-    const std::string_view rest = key.substr(kPartitions.size());
+  } else if (starts_with(key, kPartitions) || starts_with(key, kIsrChanges)) {
+    const bool change = starts_with(key, kIsrChanges);
+    const std::string_view rest = key.substr(change ? kIsrChanges.size() : kPartitions.size());
     const size_t slash = rest.rfind('/');
     if (slash == std::string_view::npos) return;
     const std::string name(rest.substr(0, slash));
     auto index = parse_int(rest.substr(slash + 1));
     if (!index) return;
+    if (change) {
+      auto decoded = put ? decode_isr_change(event.kv.value) : std::nullopt;
+      if (decoded) {
+        next.topics[name].isr_changes[*index] = *decoded;
+      } else if (auto it = next.topics.find(name); it != next.topics.end()) {
+        it->second.isr_changes.erase(*index);
+      }
+      return;
+    }
     if (!put) {
       if (auto it = next.topics.find(name); it != next.topics.end()) {
         it->second.partitions.erase(*index);

@@ -38,6 +38,7 @@ struct TopicView {
   TopicRecord record;
   Revision mod_revision = 0;
   std::map<int32_t, PartitionView> partitions;  // the states written so far
+  std::map<int32_t, IsrChange> isr_changes;     // leaders' requests not yet handled
 };
 
 struct ClusterSnapshot {

@@ -63,6 +63,28 @@ std::optional<PartitionState> next_partition_state(const ClusterSnapshot& snapsh
   return next;
 }
 
+std::optional<PartitionState> accept_isr_change(const ClusterSnapshot& snapshot,
+                                                const std::vector<int32_t>& replicas,
+                                                const PartitionState& current,
+                                                Revision current_revision,
+                                                const IsrChange& change) {
+  if (change.leader != current.leader || change.leader_epoch != current.leader_epoch ||
+      change.base_revision != current_revision || !contains(change.isr, current.leader)) {
+    return std::nullopt;
+  }
+  for (int32_t id : change.isr) {
+    if (!contains(replicas, id)) return std::nullopt;
+    if (!contains(current.isr, id) && !snapshot.is_live(id)) return std::nullopt;
+  }
+  PartitionState next = current;
+  next.isr.clear();
+  for (int32_t id : replicas) {  // in preference order, each once
+    if (contains(change.isr, id)) next.isr.push_back(id);
+  }
+  if (next.isr == current.isr) return std::nullopt;
+  return next;
+}
+
 Controller::Controller(ClusterView& view, ControllerElection& election)
     : view_(view), election_(election) {}
 
@@ -125,12 +147,30 @@ void Controller::reconcile(const ClusterSnapshot& snapshot, Revision epoch) {
     for (int32_t i = 0; i < topic.record.partitions(); ++i) {
       const auto it = topic.partitions.find(i);
       const PartitionView* current = it == topic.partitions.end() ? nullptr : &it->second;
-      auto next = next_partition_state(snapshot, topic.record.replicas[i],
-                                       current == nullptr ? nullptr : &current->state);
-      if (!next) continue;
+      const auto& replicas = topic.record.replicas[i];
+      auto next =
+          next_partition_state(snapshot, replicas, current == nullptr ? nullptr : &current->state);
+      const auto change = topic.isr_changes.find(i);
+      const bool has_change = change != topic.isr_changes.end();
+      bool isr_changed = false;
+      if (!next && has_change && current != nullptr) {
+        next = accept_isr_change(snapshot, replicas, current->state, current->mod_revision,
+                                 change->second);
+        isr_changed = next.has_value();
+        if (!next) {
+          logger->info("refused ISR change topic={} partition={} leader={} epoch={}", name, i,
+                       change->second.leader, change->second.leader_epoch);
+        }
+      }
+      if (!next && !has_change) continue;
       const std::string key = keys.partition(name, i);
+      std::vector<WriteOp> ops;
+      if (next) ops.push_back(WriteOp::put(key, encode_partition_state(*next)));
+      // Handled either way: applied, refused, or made stale by the state written instead.
+      if (has_change) ops.push_back(WriteOp::remove(keys.isr_change(name, i)));
       auto written = election_.fenced_txn(epoch, {Guard{key, current ? current->mod_revision : 0}},
-                                          {WriteOp::put(key, encode_partition_state(*next))});
+                                          std::move(ops));
+      if (!next) continue;
       if (!written.is_ok()) {
         // kConflict: deposed, or the snapshot was stale; either way the next one decides.
         if (written.code() != StoreErrc::kConflict) {
@@ -142,6 +182,7 @@ void Controller::reconcile(const ClusterSnapshot& snapshot, Revision epoch) {
       const bool elected = next->leader != kNoLeader &&
                            (current == nullptr || current->state.leader != next->leader);
       if (elected) elections_.fetch_add(1);
+      if (isr_changed) isr_changes_.fetch_add(1);
       logger->info("partition state topic={} partition={} leader={} epoch={} isr={}", name, i,
                    next->leader, next->leader_epoch, next->isr.size());
     }

@@ -6,6 +6,17 @@
 
 namespace sluice::cluster {
 
+int32_t min_insync_replicas(const TopicRecord& record) {
+  if (auto it = record.configs.find("min.insync.replicas"); it != record.configs.end()) {
+    try {
+      return std::max(1, std::stoi(it->second));
+    } catch (const std::exception&) {  // validated at creation; keep the default
+    }
+  }
+  const size_t factor = record.replicas.empty() ? 1 : record.replicas.front().size();
+  return factor >= 3 ? 2 : 1;
+}
+
 LocalReplicas::LocalReplicas(ClusterView& view, topics::TopicManager& topics, int32_t self)
     : view_(view), topics_(topics), self_(self) {}
 
@@ -47,6 +58,21 @@ void LocalReplicas::run() {
   }
 }
 
+void LocalReplicas::stop_leading() {
+  std::lock_guard applying(apply_mu_);
+  for (const auto& info : topics_.topics()) {
+    for (int32_t i = 0; i < info.partitions; ++i) {
+      auto partition = topics_.partition(info.name, i);
+      if (!partition || !partition->is_leader()) continue;
+      topics::ReplicaSet set = partition->replica_set();
+      set.leader = kNoLeader;
+      partition->follow_state(set);
+      log::get("cluster")->warn("stopped leading topic={} partition={} epoch={}: lease expired",
+                                info.name, i, set.leader_epoch);
+    }
+  }
+}
+
 void LocalReplicas::apply(const ClusterSnapshot& snapshot) {
   std::lock_guard applying(apply_mu_);
   auto logger = log::get("cluster");
@@ -83,19 +109,31 @@ void LocalReplicas::apply(const ClusterSnapshot& snapshot) {
       logger->error("cannot follow topic {} error=\"{}\"", name, status.to_string());
       continue;
     }
+    const int32_t min_insync = min_insync_replicas(record);
     for (int32_t i = 0; i < record.partitions(); ++i) {
       auto partition = topics_.partition(name, i);
       if (!partition) continue;
+      partition->enable_replication(self_);
       const PartitionView* state = snapshot.partition(name, i);
       if (state == nullptr) {
         partition->set_role(false, partition->leader_epoch());
         continue;
       }
-      const bool leads = state->state.leader == self_;
-      if (leads && partition->leader_epoch() < state->state.leader_epoch) {
-        logger->info("leading topic={} partition={} epoch={}", name, i, state->state.leader_epoch);
+      topics::ReplicaSet set;
+      set.leader = state->state.leader;
+      // Not while this broker is not registered (before it is, or once its lease is gone):
+      // the controller may be moving its partitions elsewhere.
+      if (set.leader == self_ && !snapshot.is_live(self_)) set.leader = kNoLeader;
+      set.leader_epoch = state->state.leader_epoch;
+      set.replicas = record.replicas[i];
+      set.isr = state->state.isr;
+      set.state_revision = state->mod_revision;
+      set.min_insync = min_insync;
+      const bool leads = set.leader == self_;
+      if (leads && (!partition->is_leader() || partition->leader_epoch() < set.leader_epoch)) {
+        logger->info("leading topic={} partition={} epoch={}", name, i, set.leader_epoch);
       }
-      partition->set_role(leads, state->state.leader_epoch);
+      partition->follow_state(set);
     }
   }
   // Local topics the cluster no longer has: deleted while they were here (the data
@@ -110,6 +148,7 @@ void LocalReplicas::apply(const ClusterSnapshot& snapshot) {
       logger->info("dropped topic {}: deleted from the cluster", info.name);
     }
   }
+  if (applied_) applied_(snapshot);
 }
 
 }  // namespace sluice::cluster

@@ -1,14 +1,15 @@
 // Makes this broker's logs follow the cluster: for every topic with a partition assigned
 // here it keeps a local topic of the record's partition count and configs, drops local
-// topics the cluster no longer has, and sets each local partition's role (leader or not,
-// and the leader epoch) from its state. A partition this broker does not lead answers
-// clients with NOT_LEADER_OR_FOLLOWER.
+// topics the cluster no longer has, and has each local partition follow its state (leader
+// or follower, the leader epoch, the replicas and ISR: Partition::follow_state). A partition
+// this broker does not lead answers clients with NOT_LEADER_OR_FOLLOWER.
 //
 // Snapshots are applied on a thread of its own, newest first (an older one waiting is
 // skipped), because creating or deleting a topic fsyncs.
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -16,6 +17,10 @@
 #include "topics/topic_manager.h"
 
 namespace sluice::cluster {
+
+// min.insync.replicas for a topic: its override, else 2 where the replication factor is 3
+// or more, else 1.
+int32_t min_insync_replicas(const TopicRecord& record);
 
 class LocalReplicas {
  public:
@@ -33,6 +38,16 @@ class LocalReplicas {
   // Applies `snapshot` now, on the calling thread.
   void apply(const ClusterSnapshot& snapshot);
 
+  // Stops leading every local partition now (the lease is gone): nothing more is
+  // acknowledged until a new state says this broker leads.
+  void stop_leading();
+
+  // Called at the end of every apply(), on its thread: where the replica fetchers learn
+  // what to follow once the local logs exist. REQUIRES: set before start().
+  void on_applied(std::function<void(const ClusterSnapshot&)> applied) {
+    applied_ = std::move(applied);
+  }
+
  private:
   void run();
 
@@ -46,6 +61,7 @@ class LocalReplicas {
   SnapshotPtr pending_;    // GUARDED_BY(mu_): the newest snapshot not applied yet
   bool stopping_ = false;  // GUARDED_BY(mu_)
   std::mutex apply_mu_;    // one apply() at a time
+  std::function<void(const ClusterSnapshot&)> applied_;
   std::thread thread_;
 };
 

@@ -70,4 +70,32 @@ std::optional<PartitionState> decode_partition_state(const std::string& text) {
   return state;
 }
 
+std::string encode_isr_change(const IsrChange& change) {
+  nlohmann::json json = {{"leader", change.leader},
+                         {"leader_epoch", change.leader_epoch},
+                         {"isr", change.isr},
+                         {"base_revision", change.base_revision}};
+  return json.dump();
+}
+
+std::optional<IsrChange> decode_isr_change(const std::string& text) {
+  auto json = nlohmann::json::parse(text, nullptr, false);
+  if (!json.is_object()) return std::nullopt;
+  auto leader = json.find("leader");
+  auto epoch = json.find("leader_epoch");
+  auto isr = json.find("isr");
+  auto base = json.find("base_revision");
+  if (leader == json.end() || !leader->is_number_integer() || epoch == json.end() ||
+      !epoch->is_number_integer() || isr == json.end() || !is_broker_list(*isr) ||
+      base == json.end() || !base->is_number_integer()) {
+    return std::nullopt;
+  }
+  IsrChange change;
+  change.leader = leader->get<int32_t>();
+  change.leader_epoch = epoch->get<int32_t>();
+  change.isr = isr->get<std::vector<int32_t>>();
+  change.base_revision = base->get<int64_t>();
+  return change;
+}
+
 }  // namespace sluice::cluster

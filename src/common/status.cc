@@ -37,6 +37,10 @@ std::string_view status_code_name(StatusCode code) {
       return "NotLeader";
     case StatusCode::kUnavailable:
       return "Unavailable";
+    case StatusCode::kNotEnoughReplicas:
+      return "NotEnoughReplicas";
+    case StatusCode::kNotEnoughReplicasAfterAppend:
+      return "NotEnoughReplicasAfterAppend";
   }
   return "Unknown";
 }

@@ -32,6 +32,10 @@ enum class StatusCode {
   // Cluster mode:
   kNotLeader,    // this broker does not lead the partition (now, or in the epoch asked for)
   kUnavailable,  // a service the call needs (the metadata store) cannot be reached now: retry
+  // Replication: fewer in-sync replicas than the partition's min.insync.replicas, found
+  // before the write (nothing written) or once it was committed (written, but not on enough).
+  kNotEnoughReplicas,
+  kNotEnoughReplicasAfterAppend,
 };
 
 std::string_view status_code_name(StatusCode code);
@@ -67,6 +71,12 @@ class [[nodiscard]] Status {
   }
   static Status not_leader(std::string msg) { return {StatusCode::kNotLeader, std::move(msg)}; }
   static Status unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
+  static Status not_enough_replicas(std::string msg) {
+    return {StatusCode::kNotEnoughReplicas, std::move(msg)};
+  }
+  static Status not_enough_replicas_after_append(std::string msg) {
+    return {StatusCode::kNotEnoughReplicasAfterAppend, std::move(msg)};
+  }
   // An I/O error carrying strerror(err) after the context, e.g. "pwrite 0.log: No space left
   // on device"; kStorageFull for ENOSPC and EDQUOT, kIoError for any other errno.
   static Status from_errno(std::string_view context, int err);

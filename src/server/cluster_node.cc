@@ -49,10 +49,46 @@ topics::ProducerIdAllocator::BlockSource ClusterNode::producer_id_source() {
   return [this](int64_t size) { return cluster::reserve_producer_ids(*store_, keys_, size); };
 }
 
+void ClusterNode::assign_fetches(const cluster::ClusterSnapshot& snapshot,
+                                 topics::TopicManager& topics) {
+  std::vector<kafka::server::FollowedPartition> followed;
+  std::map<int32_t, kafka::server::LeaderEndpoint> leaders;
+  for (const auto& [name, view] : snapshot.topics) {
+    if (snapshot.topic(name) == nullptr) continue;
+    for (const auto& [index, state] : view.partitions) {
+      const int32_t leader = state.state.leader;
+      if (leader == cluster::kNoLeader || leader == options_.node_id) continue;
+      auto partition = topics.partition(name, index);
+      if (!partition) continue;  // not a replica here
+      auto broker = snapshot.brokers.find(leader);
+      if (broker == snapshot.brokers.end()) continue;
+      auto kafka = broker->second.listeners.find("kafka");
+      if (kafka == broker->second.listeners.end()) continue;
+      const auto colon = kafka->second.rfind(':');
+      if (colon == std::string::npos) continue;
+      leaders[leader] = {kafka->second.substr(0, colon),
+                         std::atoi(kafka->second.c_str() + colon + 1)};
+      followed.push_back({std::move(partition), leader, state.state.leader_epoch});
+    }
+  }
+  fetcher_->assign(std::move(followed), std::move(leaders));
+}
+
 void ClusterNode::start(topics::TopicManager& topics,
                         std::map<std::string, std::string> listeners) {
+  kafka::server::ReplicaFetcherOptions fetcher_options;
+  fetcher_options.self = options_.node_id;
+  fetcher_ = std::make_unique<kafka::server::ReplicaFetcher>(fetcher_options);
+  fetcher_->start();
   replicas_ = std::make_unique<cluster::LocalReplicas>(*view_, topics, options_.node_id);
+  replicas_->on_applied([this, &topics](const cluster::ClusterSnapshot& snapshot) {
+    assign_fetches(snapshot, topics);
+  });
   replicas_->start();
+  cluster::IsrReporterOptions isr_options;
+  isr_options.replica_lag_time_max_ms = options_.replica_lag_time_max_ms;
+  isr_reporter_ = std::make_unique<cluster::IsrReporter>(*store_, keys_, topics, isr_options);
+  isr_reporter_->start();
   election_ = std::make_unique<cluster::ControllerElection>(*store_, keys_, options_.node_id);
   controller_ = std::make_unique<cluster::Controller>(*view_, *election_);
   controller_->start();
@@ -69,6 +105,7 @@ void ClusterNode::start(topics::TopicManager& topics,
     log::get("cluster")->info("no longer controller");
     controller->follow();
   };
+  callbacks.on_lease_expired = [replicas = replicas_.get()] { replicas->stop_leading(); };
   session_ = std::make_unique<cluster::BrokerSession>(*store_, keys_, std::move(self),
                                                       session_options, std::move(callbacks));
   session_->start();
@@ -77,7 +114,9 @@ void ClusterNode::start(topics::TopicManager& topics,
 void ClusterNode::stop() {
   if (session_) session_->stop();
   if (controller_) controller_->stop();
+  if (isr_reporter_) isr_reporter_->stop();
   if (replicas_) replicas_->stop();
+  if (fetcher_) fetcher_->stop();
   if (view_) view_->stop();
 }
 

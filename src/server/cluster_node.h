@@ -1,6 +1,8 @@
 // This broker's membership of a cluster (cluster mode: `sluice serve --etcd ...`): the etcd
 // connection, the cluster view, the placement the Kafka front end answers from, the local
-// replicas that follow it, the controller it may become, and the session that registers it.
+// replicas that follow it, the replica fetcher that copies the partitions it follows from
+// their leaders, the ISR reporter of the partitions it leads, the controller it may become,
+// and the session that registers it.
 // docs/cluster.md describes what they do together.
 #pragma once
 
@@ -14,8 +16,10 @@
 #include "cluster/cluster_view.h"
 #include "cluster/controller.h"
 #include "cluster/etcd_metadata_store.h"
+#include "cluster/isr_reporter.h"
 #include "cluster/local_replicas.h"
 #include "common/status.h"
+#include "kafka/server/replica_fetcher.h"
 #include "topics/producer_id_allocator.h"
 #include "topics/topic_manager.h"
 
@@ -27,6 +31,7 @@ struct ClusterNodeOptions {
   std::string cluster = "sluice";
   std::string rack;
   int64_t lease_ttl_seconds = 3;
+  int64_t replica_lag_time_max_ms = 30000;
   int32_t default_partitions = 1;
   // How long start-up keeps trying to reach etcd before it gives up.
   std::chrono::seconds connect_timeout{30};
@@ -52,6 +57,7 @@ class ClusterNode {
   void stop();
 
   uint64_t leader_elections() const { return controller_ ? controller_->elections() : 0; }
+  uint64_t isr_changes() const { return controller_ ? controller_->isr_changes() : 0; }
 
  private:
   ClusterNode(const ClusterNodeOptions& options, std::unique_ptr<cluster::EtcdMetadataStore> store);
@@ -61,6 +67,11 @@ class ClusterNode {
   std::unique_ptr<cluster::EtcdMetadataStore> store_;
   std::unique_ptr<cluster::ClusterView> view_;
   std::unique_ptr<cluster::ClusterPlacement> placement_;
+  // What the local replicas follow, for the fetcher: run at the end of each apply.
+  void assign_fetches(const cluster::ClusterSnapshot& snapshot, topics::TopicManager& topics);
+
+  std::unique_ptr<kafka::server::ReplicaFetcher> fetcher_;
+  std::unique_ptr<cluster::IsrReporter> isr_reporter_;
   std::unique_ptr<cluster::LocalReplicas> replicas_;
   std::unique_ptr<cluster::ControllerElection> election_;
   std::unique_ptr<cluster::Controller> controller_;

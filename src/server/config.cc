@@ -250,6 +250,10 @@ std::vector<ConfigKey> make_keys() {
                   "Seconds a broker stays registered after it stops renewing its etcd lease: "
                   "how long a dead leader keeps its partitions before another is elected",
                   &O::cluster_lease_ttl_s, 2, 60),
+      integer_key("cluster.replica_lag_time_max_ms", "--replica-lag-time-max-ms",
+                  "A follower that has not caught up with its leader for this long leaves the "
+                  "in-sync replicas (Kafka's replica.lag.time.max.ms)",
+                  &O::replica_lag_time_max_ms, 100, 3600000),
       integer_key("shutdown.drain_ms", "--shutdown-drain-ms",
                   "On SIGTERM/SIGINT, how long in-flight requests may take to finish before "
                   "their connections close (the whole stop stays under 10 s)",

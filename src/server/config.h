@@ -55,6 +55,7 @@ struct ServeOptions {
   std::string cluster_name = "sluice";
   std::string cluster_rack;
   int64_t cluster_lease_ttl_s = 3;
+  int64_t replica_lag_time_max_ms = 30000;
   // When set, the bound ports are written here once the listeners are open, as
   // "kafka=PORT", "sqs=PORT" and "admin=PORT" lines: tests start brokers on port 0 and read
   // the real ports back. A flag only (not a configuration key).

@@ -235,6 +235,7 @@ int run_serve(const ServeOptions& options) {
     cluster_options.cluster = options.cluster_name;
     cluster_options.rack = options.cluster_rack;
     cluster_options.lease_ttl_seconds = options.cluster_lease_ttl_s;
+    cluster_options.replica_lag_time_max_ms = options.replica_lag_time_max_ms;
     cluster_options.default_partitions = defaults.partitions;
     auto connected = ClusterNode::connect(cluster_options);
     if (!connected.is_ok()) return fail(connected.status());

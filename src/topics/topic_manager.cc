@@ -137,9 +137,12 @@ Result<std::shared_ptr<Partition>> TopicManager::open_partition(const TopicInfo&
   auto partition =
       std::make_shared<Partition>(info.name, index, std::move(log), defaults_.lead_new_partitions);
   // As a new Kafka leader does: its epoch starts at the log end, so OffsetForLeaderEpoch has
-  // a true answer before the first append (a no-op when the cache already says so).
-  SLUICE_RETURN_IF_ERROR(
-      partition->log().assign_epoch(partition->leader_epoch(), partition->log().log_end_offset()));
+  // a true answer before the first append (a no-op when the cache already says so). In
+  // cluster mode the partition does the same when its state makes it leader.
+  if (defaults_.lead_new_partitions) {
+    SLUICE_RETURN_IF_ERROR(partition->log().assign_epoch(partition->leader_epoch(),
+                                                         partition->log().log_end_offset()));
+  }
   flusher_.add(&partition->log());
   return partition;
 }

@@ -61,6 +61,36 @@ TEST(NextPartitionState, WithNoLiveInSyncReplicaThePartitionGoesOfflineKeepingIt
   EXPECT_EQ(back->leader_epoch, 6);
 }
 
+TEST(AcceptIsrChange, TheLeaderInItsEpochOnTheCurrentStateMayShrinkAndGrowItsIsr) {
+  const PartitionState current{1, 4, {1, 2, 3}};
+  auto shrunk = accept_isr_change(with_brokers({1, 2, 3}), {1, 2, 3}, current, 10,
+                                  IsrChange{1, 4, {3, 1}, 10});
+  ASSERT_TRUE(shrunk);
+  EXPECT_EQ(shrunk->isr, (std::vector<int32_t>{1, 3}));  // in preference order
+  EXPECT_EQ(shrunk->leader_epoch, 4);                    // an ISR change is no new epoch
+  const PartitionState small{1, 4, {1}};
+  auto grown =
+      accept_isr_change(with_brokers({1, 2}), {1, 2, 3}, small, 11, IsrChange{1, 4, {1, 2}, 11});
+  ASSERT_TRUE(grown);
+  EXPECT_EQ(grown->isr, (std::vector<int32_t>{1, 2}));
+}
+
+TEST(AcceptIsrChange, StaleOrUnsoundRequestsAreRefused) {
+  const PartitionState current{1, 4, {1, 2}};
+  const auto live = with_brokers({1, 2});
+  // Based on an older state: a request left over from before another change.
+  EXPECT_FALSE(accept_isr_change(live, {1, 2, 3}, current, 12, IsrChange{1, 4, {1}, 11}));
+  // From a deposed leader, or from the leader of an older epoch.
+  EXPECT_FALSE(accept_isr_change(live, {1, 2, 3}, current, 12, IsrChange{2, 4, {2}, 12}));
+  EXPECT_FALSE(accept_isr_change(live, {1, 2, 3}, current, 12, IsrChange{1, 3, {1}, 12}));
+  // Without the leader, with a broker that is no replica, or adding a dead broker.
+  EXPECT_FALSE(accept_isr_change(live, {1, 2, 3}, current, 12, IsrChange{1, 4, {2}, 12}));
+  EXPECT_FALSE(accept_isr_change(live, {1, 2, 3}, current, 12, IsrChange{1, 4, {1, 2, 7}, 12}));
+  EXPECT_FALSE(accept_isr_change(live, {1, 2, 3}, current, 12, IsrChange{1, 4, {1, 2, 3}, 12}));
+  // Asking for what is already so.
+  EXPECT_FALSE(accept_isr_change(live, {1, 2, 3}, current, 12, IsrChange{1, 4, {2, 1}, 12}));
+}
+
 // Brokers registered under leases, a view per broker, one controller.
 class ControllerTest : public ::testing::Test {
  protected:
@@ -125,7 +155,9 @@ TEST_F(ControllerTest, ACreatedTopicGetsLeadersOnLiveBrokersBeforeCreateReturns)
     auto partition = placement_of("orders", i);
     ASSERT_TRUE(partition);
     EXPECT_GE(partition->leader, 1);
-    EXPECT_EQ(partition->replicas, (std::vector<int32_t>{partition->leader}));
+    // Three replicas by default (min(3, brokers)); the preferred one leads.
+    ASSERT_EQ(partition->replicas.size(), 3u);
+    EXPECT_EQ(partition->replicas.front(), partition->leader);
     EXPECT_EQ(partition->isr, partition->replicas);
     leaders.insert(partition->leader);
   }
@@ -187,8 +219,10 @@ TEST_F(ControllerTest, PlacementRefusesFactorsItCannotReplicateAndUnknownBrokers
   register_broker(1);
   register_broker(2);
   NewTopic topic{"t"};
+  topic.replication_factor = 3;  // more replicas than live brokers
+  EXPECT_EQ(placement_->create_topic(topic, true).code, PlacementErrc::kInvalidReplicationFactor);
   topic.replication_factor = 2;
-  EXPECT_EQ(placement_->create_topic(topic, false).code, PlacementErrc::kInvalidReplicationFactor);
+  EXPECT_TRUE(placement_->create_topic(topic, true).is_ok());
   NewTopic assigned{"u"};
   assigned.assignment = {{7}};
   EXPECT_EQ(placement_->create_topic(assigned, false).code,

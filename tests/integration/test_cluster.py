@@ -1,10 +1,11 @@
 """Cluster mode with a real etcd: three `sluice serve --etcd` brokers on loopback.
 
-Topics are placed over the brokers by the controller; kcat and confluent-kafka produce and
-consume through any one broker (clients follow Metadata to each partition's leader); a
-consumer group of three members reads every message exactly once; a killed leader's
-partitions go offline (replication factor 1: replication is not implemented yet) and come
-back with their data and a new leader epoch when it restarts."""
+Topics are placed over the brokers by the controller (three replicas each by default); kcat
+and confluent-kafka produce and consume through any one broker (clients follow Metadata to
+each partition's leader); a consumer group of three members reads every message exactly
+once; a partition with a single replica goes offline with its broker and comes back with
+its data and a new leader epoch when it restarts. Failover of replicated partitions is in
+test_cluster_replication.py."""
 import json
 import struct
 import subprocess
@@ -27,16 +28,17 @@ INIT_PRODUCER_ID = 22
 
 
 class Cluster:
-    def __init__(self, etcd, size=3):
+    def __init__(self, etcd, size=3, extra_args=()):
         self.name = "it-" + uuid.uuid4().hex[:8]
         self.etcd = etcd
+        self.extra_args = list(extra_args)
         self.brokers = {}
         for node in range(1, size + 1):
             self.brokers[node] = Broker(extra_args=self.args(node))
 
     def args(self, node):
         return ["--etcd", self.etcd.endpoint, "--cluster", self.name, "--node-id", str(node),
-                "--lease-ttl", "2", "--group-initial-rebalance-delay-ms", "0"]
+                "--lease-ttl", "2", "--group-initial-rebalance-delay-ms", "0"] + self.extra_args
 
     def start(self):
         for broker in self.brokers.values():
@@ -143,7 +145,8 @@ def test_a_topic_spreads_its_leaders_and_every_client_reaches_them_through_one_b
     leaders = {p.leader for p in md.topics["spread"].partitions.values()}
     assert leaders == {1, 2, 3}
     for p in md.topics["spread"].partitions.values():
-        assert p.replicas == [p.leader] and p.isrs == [p.leader]
+        assert sorted(p.replicas) == [1, 2, 3] and p.leader == p.replicas[0]
+        assert sorted(p.isrs) == [1, 2, 3]
 
     produce(cluster.bootstrap(2), "spread", 3000)
     # kcat, bootstrapped from the third broker only, reads all of it back.
@@ -185,8 +188,8 @@ def test_a_consumer_group_of_three_reads_every_message_exactly_once(cluster):
     assert sum(assignments) == 6 and all(n > 0 for n in assignments)
 
 
-def test_a_killed_leaders_partitions_come_back_with_their_data_and_a_new_epoch(cluster):
-    create_topic(cluster.bootstrap(1), "survive", 3)
+def test_a_single_replica_partition_comes_back_with_its_data_and_a_new_epoch(cluster):
+    create_topic(cluster.bootstrap(1), "survive", 3, replication_factor=1)
     produce(cluster.bootstrap(1), "survive", 300)
     md = cluster.metadata(1, "survive")
     victim = md.topics["survive"].partitions[0].leader
@@ -269,9 +272,9 @@ def test_producer_ids_are_unique_across_brokers(cluster):
     assert len(set(ids)) == len(ids)
 
 
-def test_a_replication_factor_above_one_is_refused_until_replication_exists(cluster):
+def test_a_replication_factor_above_the_live_brokers_is_refused(cluster):
     admin = AdminClient({"bootstrap.servers": cluster.bootstrap(1)})
-    futures = admin.create_topics([NewTopic("replicated", 1, 3)])
+    futures = admin.create_topics([NewTopic("replicated", 1, 4)])
     with pytest.raises(Exception) as error:
         futures["replicated"].result(timeout=30)
     assert error.value.args[0].code() == INVALID_REPLICATION_FACTOR

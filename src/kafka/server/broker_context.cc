@@ -38,6 +38,10 @@ ErrorCode error_code_for(const Status& status) {
       return ErrorCode::kNotLeaderOrFollower;
     case StatusCode::kUnavailable:  // retriable: the metadata store is back soon
       return ErrorCode::kRequestTimedOut;
+    case StatusCode::kNotEnoughReplicas:
+      return ErrorCode::kNotEnoughReplicas;
+    case StatusCode::kNotEnoughReplicasAfterAppend:
+      return ErrorCode::kNotEnoughReplicasAfterAppend;
   }
   return ErrorCode::kUnknownServerError;
 }

@@ -1,7 +1,12 @@
 // Fetch: whole batches from each requested partition up to the byte limits, long-polling
-// until min_bytes have arrived or max_wait_ms has passed. Only records below the high
-// watermark are returned; the high watermark moving on any partition being waited on wakes
-// the fetch at once.
+// until min_bytes have arrived or max_wait_ms has passed. Consumers get only records below
+// the high watermark; the high watermark moving on any partition being waited on wakes the
+// fetch at once.
+//
+// A follower's fetch (replica_id >= 0, cluster mode) is replication: it must name the
+// leader's current epoch (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH otherwise), its fetch
+// offset is its durable log end, which the leader counts towards the high watermark, and it
+// reads up to the log end, woken by every append.
 //
 // Record bytes are not copied: each partition's records are a range of a segment file, sent
 // with sendfile after the encoded response's bytes before it (records_splicer.h). Only a
@@ -31,6 +36,16 @@ struct Wanted {
   storage::ReadResult read;  // what the last pass returned
 };
 
+// A follower must fetch in the leader's epoch: older is a deposed view, newer one this
+// broker has not caught up with yet.
+ErrorCode check_follower_epoch(const topics::Partition& partition, int32_t current_leader_epoch) {
+  if (current_leader_epoch < 0) return ErrorCode::kNone;
+  const int32_t epoch = partition.leader_epoch();
+  if (current_leader_epoch < epoch) return ErrorCode::kFencedLeaderEpoch;
+  if (current_leader_epoch > epoch) return ErrorCode::kUnknownLeaderEpoch;
+  return ErrorCode::kNone;
+}
+
 // The wake-ups one pass of a long poll registered, removed when the pass ends, and also when
 // the coroutine's frame is destroyed while it waits (a stopping io_context destroys
 // suspended frames): a callback left behind would hold a timer past its io_context.
@@ -42,8 +57,9 @@ class Subscriptions {
   ~Subscriptions() {
     for (const auto& [partition, id] : entries_) partition->unsubscribe(id);
   }
-  void add(const std::shared_ptr<topics::Partition>& partition, std::function<void()> wake) {
-    entries_.emplace_back(partition, partition->subscribe(std::move(wake)));
+  void add(const std::shared_ptr<topics::Partition>& partition, std::function<void()> wake,
+           bool on_append) {
+    entries_.emplace_back(partition, partition->subscribe(std::move(wake), on_append));
   }
 
  private:
@@ -65,7 +81,7 @@ Result<std::string_view> records_of(const storage::ReadResult& read, Gathered& g
 }
 
 // One pass over every wanted partition. Returns the record bytes gathered; sets *any_error.
-int64_t gather(const protocol::FetchRequest& body, std::vector<Wanted>& wanted,
+int64_t gather(const protocol::FetchRequest& body, bool from_follower, std::vector<Wanted>& wanted,
                FetchResponse& response, Gathered& gathered, bool* any_error) {
   int64_t total = 0;
   size_t next = 0;
@@ -94,7 +110,8 @@ int64_t gather(const protocol::FetchRequest& body, std::vector<Wanted>& wanted,
       storage::ReadOptions options;
       options.max_bytes =
           std::min<int64_t>(item.request->partition_max_bytes, std::max<int64_t>(budget, 0));
-      options.max_offset = high_watermark;
+      // A follower replicates what is written; only consumers wait for the high watermark.
+      if (!from_follower) options.max_offset = high_watermark;
       options.min_one_batch = total == 0;  // so that a consumer can always make progress
       auto read = log.read(item.request->fetch_offset, options);
       if (!read.is_ok()) {
@@ -124,6 +141,8 @@ asio::awaitable<HandlerResult> handle_fetch(BrokerContext& context, Request& req
   if (!decoded.is_ok()) co_return decoded.status();
   const auto& body = *decoded;
   const int16_t version = request.header.api_version;
+  const int32_t replica_id = version >= 15 ? body.replica_state.replica_id : body.replica_id;
+  const bool from_follower = replica_id >= 0;
 
   FetchResponse response;
   std::vector<Wanted> wanted;
@@ -134,6 +153,14 @@ asio::awaitable<HandlerResult> handle_fetch(BrokerContext& context, Request& req
     for (const auto& partition : topic.partitions) {
       Wanted item{response.responses.size() - 1, &partition, nullptr};
       item.partition = find_led_partition(context, topic.topic, partition.partition, &item.error);
+      if (item.partition && from_follower) {
+        item.error = check_follower_epoch(*item.partition, partition.current_leader_epoch);
+        if (item.error != ErrorCode::kNone) {
+          item.partition.reset();
+        } else if (partition.fetch_offset <= item.partition->log().log_end_offset()) {
+          item.partition->follower_fetched(replica_id, partition.fetch_offset);
+        }
+      }
       wanted.push_back(std::move(item));
     }
   }
@@ -152,11 +179,11 @@ asio::awaitable<HandlerResult> handle_fetch(BrokerContext& context, Request& req
       std::function<void()> wake = [timer, executor] {
         asio::post(executor, [timer] { timer->cancel(); });
       };
-      subscriptions.add(item.partition, std::move(wake));
+      subscriptions.add(item.partition, std::move(wake), from_follower);
     }
     gathered.emplace();
     bool any_error = false;
-    const int64_t total = gather(body, wanted, response, *gathered, &any_error);
+    const int64_t total = gather(body, from_follower, wanted, response, *gathered, &any_error);
     const bool done =
         total >= body.min_bytes || any_error || std::chrono::steady_clock::now() >= deadline;
     if (!done) {
@@ -168,7 +195,7 @@ asio::awaitable<HandlerResult> handle_fetch(BrokerContext& context, Request& req
   }
   // Counted once, for the pass whose bytes are sent (earlier passes of a long poll are not).
   for (const Wanted& item : wanted) {
-    if (item.partition) item.partition->record_fetched(item.read);
+    if (item.partition && !from_follower) item.partition->record_fetched(item.read);
   }
   co_return std::optional<ResponseBody>(encode_body(response, version, gathered->splicer));
 }

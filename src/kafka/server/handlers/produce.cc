@@ -1,9 +1,15 @@
 // Produce: validate each partition's record batch as Kafka's LogValidator does, write it
-// on the blocking pool (the write returns at once with a durability ticket), wait for the
-// tickets without holding a thread (under fsync=always one fdatasync covers every append
-// written before it began), and answer with the assigned base offsets. acks=1 waits for
-// durability as acks=all does: Sluice acknowledges nothing a crash could take back.
-// acks=0 gets no response at all and waits for nothing.
+// on the blocking pool (the write returns at once with a durability ticket), wait without
+// holding a thread, and answer with the assigned base offsets. acks=1 waits until the
+// leader's append is durable (under fsync=always one fdatasync covers every append written
+// before it began): Sluice acknowledges nothing a crash could take back. acks=all waits
+// until the batch is committed: on a single node the same, in cluster mode durable on every
+// in-sync replica (the high watermark passed it), with min.insync.replicas enforced before
+// the write (NOT_ENOUGH_REPLICAS) and after it (NOT_ENOUGH_REPLICAS_AFTER_APPEND), and the
+// request's timeout_ms bounding the wait (REQUEST_TIMED_OUT). acks=0 gets no response at
+// all and waits for nothing.
+#include <atomic>
+#include <chrono>
 #include <optional>
 #include <span>
 
@@ -28,7 +34,38 @@ struct PartitionWork {
   std::span<char> records;
   ProduceResponse::PartitionProduceResponse* response = nullptr;
   std::optional<storage::DurabilityTicket> durable;  // set once written
+  int64_t end_offset = 0;                            // one past the batch, once written
 };
+
+// Waits until `partition` has committed every offset below `offset`, or `timeout_ms` passes.
+asio::awaitable<Status> await_commit(std::shared_ptr<topics::Partition> partition, int64_t offset,
+                                     int32_t timeout_ms) {
+  auto executor = co_await asio::this_coro::executor;
+  struct Wait {
+    explicit Wait(asio::any_io_executor ex) : timer(std::move(ex)) {}
+    std::atomic<bool> finished{false};
+    asio::steady_timer timer;
+    uint64_t id = 0;
+  };
+  auto wait = std::make_shared<Wait>(executor);
+  // Named, not a temporary in the co_await expression: GCC 12 destroys those twice.
+  std::function<void(std::function<void(Status)>)> start =
+      [partition, offset, timeout_ms, wait](std::function<void(Status)> done) {
+        auto once = [wait, done = std::move(done)](Status status) {
+          if (!wait->finished.exchange(true)) done(std::move(status));
+        };
+        wait->timer.expires_after(std::chrono::milliseconds(std::max(timeout_ms, 0)));
+        wait->timer.async_wait([wait, partition, once](boost::system::error_code ec) {
+          if (ec) return;  // cancelled: the commit came first
+          partition->forget_commit_wait(wait->id);
+          once(Status::unavailable("timed out waiting for the in-sync replicas"));
+        });
+        wait->id = partition->when_committed(offset, once);
+      };
+  Status committed = co_await await_callback<Status>(start);
+  wait->timer.cancel();
+  co_return committed;
+}
 
 void fail(ProduceResponse::PartitionProduceResponse* response, ErrorCode code, std::string why) {
   response->error_code = static_cast<int16_t>(code);
@@ -125,6 +162,12 @@ asio::awaitable<HandlerResult> handle_produce(BrokerContext& context, Request& r
         fail(partition_response, error, why);
         continue;
       }
+      if (body.acks == -1) {
+        if (Status enough = partition->check_min_insync(); !enough.is_ok()) {
+          fail(partition_response, error_code_for(enough), enough.message());
+          continue;
+        }
+      }
       // The records view points into the frame we own: stamp offsets in place.
       char* bytes = request.frame->data() + (records.data() - request.frame->data());
       work.push_back(
@@ -144,12 +187,19 @@ asio::awaitable<HandlerResult> handle_produce(BrokerContext& context, Request& r
       item.response->log_append_time_ms = appended->result.log_append_time;
       item.response->log_start_offset = appended->result.log_start_offset;
       item.durable = appended->durable;
+      item.end_offset = appended->result.last_offset + 1;
     });
   }
   co_await run_blocking(context.blocking_pool, std::move(jobs));
   if (body.acks != 0) {
     for (auto& item : work) {
       if (!item.durable) continue;
+      if (body.acks == -1 && item.partition->replicated()) {
+        const Status committed =
+            co_await await_commit(item.partition, item.end_offset, body.timeout_ms);
+        if (!committed.is_ok()) fail(item.response, error_code_for(committed), committed.message());
+        continue;
+      }
       const storage::DurabilityTicket ticket = *item.durable;
       // Named, not a temporary in the co_await expression: GCC 12 destroys those twice.
       std::function<void(std::function<void(Status)>)> wait =
