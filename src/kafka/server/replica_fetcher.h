@@ -65,7 +65,8 @@ class ReplicaFetcher {
   // epoch) and where each leader's Kafka listener is. Replaces the previous assignment.
   void assign(std::vector<FollowedPartition> followed, std::map<int32_t, LeaderEndpoint> leaders);
 
-  // Batches written and fetch rounds made since start, for metrics and tests.
+  // Since start, for metrics and tests: fetched partition responses appended to a local
+  // log (each one or more batches), and truncations by leader epoch.
   uint64_t batches_fetched() const { return batches_.load(); }
   uint64_t truncations() const { return truncations_.load(); }
 
